@@ -1,0 +1,4 @@
+import '../src/polyfills.js';
+import { main } from '../src/cli/main.js';
+
+export { main };

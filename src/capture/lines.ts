@@ -1,0 +1,73 @@
+import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import type { Readable } from 'node:stream';
+
+/** Called once per physical line (blank ones too), with its 1-based number; a trailing CR is removed. */
+export type LineHandler = (text: string, lineNo: number) => void;
+
+/**
+ * Cuts a stream of text into physical lines without ever holding more than one line plus one chunk.
+ * JSON strings cannot hold a raw newline, so every '\n' ends a capture record.
+ * @example
+ * const lines: string[] = [];
+ * const splitter = new LineSplitter((text) => lines.push(text));
+ * splitter.push('a\nb'); splitter.push('c\n'); splitter.end(); // lines = ['a', 'bc']
+ */
+export class LineSplitter {
+  private rest = '';
+  private lineNo = 0;
+  private readonly decoder = new StringDecoder('utf8');
+
+  constructor(private readonly onLine: LineHandler) {}
+
+  /** Lines seen so far (including the one being assembled). */
+  get lines(): number {
+    return this.lineNo;
+  }
+
+  push(chunk: string | Buffer): void {
+    const text = this.rest + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+    let start = 0;
+    let nl: number;
+    while ((nl = text.indexOf('\n', start)) !== -1) {
+      this.emit(text, start, nl);
+      start = nl + 1;
+    }
+    this.rest = start === 0 ? text : text.slice(start);
+  }
+
+  end(): void {
+    const tail = this.rest + this.decoder.end();
+    this.rest = '';
+    if (tail.length > 0) this.emit(tail, 0, tail.length);
+  }
+
+  private emit(text: string, start: number, end: number): void {
+    this.lineNo++;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    // A byte-order mark some editors put first is not part of the first record.
+    if (this.lineNo === 1 && text.charCodeAt(start) === 0xfeff) start++;
+    this.onLine(text.slice(start, end), this.lineNo);
+  }
+}
+
+/** A capture source: a file path or any readable byte stream (an S3 body, stdin, an HTTP request). */
+export type CaptureSource = string | Readable | NodeJS.ReadableStream | AsyncIterable<Buffer | string>;
+
+/** Opens a source as an async iterable of chunks, reading files in 1 MiB chunks. */
+export function openSource(source: CaptureSource): AsyncIterable<Buffer | string> {
+  if (typeof source === 'string') return createReadStream(source, { highWaterMark: 1 << 20 });
+  return source as AsyncIterable<Buffer | string>;
+}
+
+/**
+ * Streams every physical line of a source to `onLine`, never the whole file in memory.
+ * Resolves to the number of physical lines.
+ * @example await forEachLine('captures/00-01-123-abc.jsonl', (text, lineNo) => console.log(lineNo, text.length));
+ */
+export async function forEachLine(source: CaptureSource, onLine: LineHandler): Promise<number> {
+  const splitter = new LineSplitter(onLine);
+  for await (const chunk of openSource(source)) splitter.push(chunk);
+  splitter.end();
+  return splitter.lines;
+}

@@ -1,0 +1,187 @@
+import { TextDecoder } from 'node:util';
+import { parse as parseCsv } from 'csv-parse/sync';
+
+/** How a side's `data` is read once it is plain text. */
+export type PayloadKind = 'csv' | 'json' | 'jsonl';
+
+export interface ContentType {
+  /** Lower-cased media type without parameters, e.g. `text/csv`. */
+  mediaType: string;
+  /** Lower-cased `charset` parameter, when given. */
+  charset?: string;
+}
+
+const KIND_OF_MEDIA_TYPE: Record<string, PayloadKind> = {
+  'text/csv': 'csv',
+  'application/json': 'json',
+  // SageMaker's built-in algorithms say `application/jsonlines`; the other two spellings are seen in BYO containers.
+  'application/jsonlines': 'jsonl',
+  'application/jsonl': 'jsonl',
+  'application/x-jsonlines': 'jsonl',
+};
+
+/**
+ * Parses an observed content type, parameters and all.
+ * @example parseContentType('text/csv; charset=UTF-8') // { mediaType: 'text/csv', charset: 'utf-8' }
+ */
+export function parseContentType(value: string): ContentType {
+  const [type, ...params] = value.split(';');
+  const result: ContentType = { mediaType: type.trim().toLowerCase() };
+  for (const param of params) {
+    const eq = param.indexOf('=');
+    if (eq > 0 && param.slice(0, eq).trim().toLowerCase() === 'charset') {
+      result.charset = param.slice(eq + 1).trim().replace(/^"|"$/g, '').toLowerCase();
+    }
+  }
+  return result;
+}
+
+/**
+ * The payload kind Arthur can read for a media type, or undefined when it can read none.
+ * @example kindOfMediaType('application/jsonlines') // 'jsonl'
+ */
+export function kindOfMediaType(mediaType: string): PayloadKind | undefined {
+  return Object.prototype.hasOwnProperty.call(KIND_OF_MEDIA_TYPE, mediaType) ? KIND_OF_MEDIA_TYPE[mediaType] : undefined;
+}
+
+const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
+
+/**
+ * Decodes standard base64 (whitespace tolerated) into text of the given charset; throws a plain Error whose
+ * message says what is wrong. Node's own decoder skips invalid characters silently, hence the explicit check.
+ * @example decodeBase64Text('aGk=', 'utf-8') // 'hi'
+ */
+export function decodeBase64Text(data: string, charset = 'utf-8'): string {
+  if (!BASE64.test(data)) throw new Error('data is not valid base64');
+  const compact = data.replace(/\s+/g, '');
+  if (compact.length % 4 === 1) throw new Error('data is not valid base64 (truncated)');
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(charset, { fatal: true });
+  } catch {
+    throw new Error(`charset "${charset}" is unknown`);
+  }
+  try {
+    return decoder.decode(Buffer.from(compact, 'base64'));
+  } catch {
+    throw new Error(`decoded bytes are not valid ${charset}`);
+  }
+}
+
+/**
+ * Counts the inferences of a CSV payload: one per non-empty row, RFC 4180.
+ * Without a double quote (and without CR) a newline always ends a row, so counting newlines is exact and far
+ * cheaper than a parser; quoted payloads go through csv-parse so quoted commas and newlines never split a row.
+ * Throws a plain Error when the payload is not valid CSV (an unclosed quote).
+ * @example countCsvRows('1,2\n3,"a\nb"\n') // 2
+ */
+export function countCsvRows(data: string): number {
+  if (data.indexOf('"') === -1 && data.indexOf('\r') === -1) {
+    let rows = 0;
+    let start = 0;
+    for (;;) {
+      const nl = data.indexOf('\n', start);
+      const end = nl === -1 ? data.length : nl;
+      if (end > start) rows++;
+      if (nl === -1) return rows;
+      start = nl + 1;
+    }
+  }
+  return csvRecords(data).length;
+}
+
+/**
+ * The rows of a CSV payload as the text of each row (without its line break), RFC 4180.
+ * @example csvRowTexts('a,b\n"x\ny",z\n') // ['a,b', '"x\ny",z']
+ */
+export function csvRowTexts(data: string): string[] {
+  if (data.indexOf('"') === -1 && data.indexOf('\r') === -1) return data.split('\n').filter((row) => row.length > 0);
+  return csvRecords(data).map((r) => r.raw.replace(/\r?\n$|\r$/, ''));
+}
+
+function csvRecords(data: string): Array<{ raw: string }> {
+  try {
+    return parseCsv(data, { raw: true, relax_column_count: true, skip_empty_lines: true }) as unknown as Array<{ raw: string }>;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.replace(/^Invalid Opening Quote: /, '') : String(err);
+    throw new Error(reason);
+  }
+}
+
+export const RESERVED_NAMES = ['instances', 'predictions', 'features', 'probabilities'] as const;
+
+/** Outcome of checking a JSON payload against Arthur's two accepted shapes. */
+export type JsonShape =
+  | { ok: true; key: 'instances' | 'predictions'; items: unknown[] }
+  | { ok: false; code: 'BAD_JSON_SHAPE' | 'RESERVED_FEATURE_NAME'; message: string };
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/**
+ * Checks a parsed JSON payload against Arthur's shapes: a top-level `instances` or `predictions` array of objects,
+ * each either `{"features": [...]}` / `{"probabilities": [...]}` (option 1) or feature-name keys (option 2), where a
+ * feature may not be named like the four reserved words. Shape errors anywhere win over reserved-name errors.
+ * @example checkJsonShape({ predictions: [{ score: 0.9 }] }) // { ok: true, key: 'predictions', items: [...] }
+ */
+export function checkJsonShape(payload: unknown): JsonShape {
+  if (!isPlainObject(payload)) {
+    return { ok: false, code: 'BAD_JSON_SHAPE', message: `is ${describe(payload)}; Arthur needs an object with an "instances" or "predictions" array` };
+  }
+  const hasInstances = payload.instances !== undefined;
+  const hasPredictions = payload.predictions !== undefined;
+  if (hasInstances && hasPredictions) {
+    return { ok: false, code: 'BAD_JSON_SHAPE', message: 'has both "instances" and "predictions"; Arthur needs exactly one of them' };
+  }
+  if (!hasInstances && !hasPredictions) {
+    const keys = Object.keys(payload).slice(0, 5).map((k) => JSON.stringify(k)).join(', ');
+    return { ok: false, code: 'BAD_JSON_SHAPE', message: `has no "instances" or "predictions" key (top-level keys: ${keys || 'none'})` };
+  }
+  const key = hasInstances ? 'instances' : 'predictions';
+  const items = payload[key];
+  if (!Array.isArray(items)) return { ok: false, code: 'BAD_JSON_SHAPE', message: `"${key}" is ${describe(items)}, not an array` };
+  if (items.length === 0) return { ok: false, code: 'BAD_JSON_SHAPE', message: `"${key}" is empty; a capture holds at least one inference` };
+  return checkItems(key, items);
+}
+
+/** Checks the elements of an `instances`/`predictions` array (also used for converted JSON Lines). */
+export function checkItems(key: 'instances' | 'predictions', items: unknown[]): JsonShape {
+  let reserved: string | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (!isPlainObject(item)) {
+      return {
+        ok: false,
+        code: 'BAD_JSON_SHAPE',
+        message: `"${key}"[${i}] is ${describe(item)}; each inference must be an object ({"features": [...]} or feature-name keys)`,
+      };
+    }
+    const names = Object.keys(item);
+    if (names.length === 0) return { ok: false, code: 'BAD_JSON_SHAPE', message: `"${key}"[${i}] is an empty object` };
+    if (names.length === 1 && (names[0] === 'features' || names[0] === 'probabilities')) {
+      // Option 1: the reserved word is the wrapper itself, and it must wrap a list.
+      const wrapped = item[names[0]];
+      if (!Array.isArray(wrapped)) {
+        return { ok: false, code: 'BAD_JSON_SHAPE', message: `"${key}"[${i}].${names[0]} is ${describe(wrapped)}, not an array` };
+      }
+      continue;
+    }
+    if (reserved === undefined) {
+      const name = names.find((n) => n === 'instances' || n === 'predictions' || n === 'features' || n === 'probabilities');
+      if (name !== undefined) reserved = `"${key}"[${i}] uses the reserved name "${name}"`;
+    }
+  }
+  if (reserved !== undefined) {
+    return {
+      ok: false,
+      code: 'RESERVED_FEATURE_NAME',
+      message: `${reserved} as a feature name; "features"/"probabilities" may only wrap a list on their own, and "instances"/"predictions" never name a feature`,
+    };
+  }
+  return { ok: true, key, items };
+}

@@ -1,0 +1,39 @@
+import { runValidate } from './validate-command.js';
+import { runDemo } from './demo-command.js';
+import { UsageError, type Io, processIo } from './io.js';
+
+const USAGE = `usage: capture-router <command> [options]
+
+commands:
+  validate FILE… [--json] [--normalize-to DIR]   check capture files by Arthur's rules (exit 0 valid, 1 invalid, 2 usage/unreadable)
+  demo                                           run the validator on the bundled sample captures (what \`npm start\` runs)
+
+Run \`capture-router <command> --help\` for a command's options.`;
+
+/** Runs one CLI invocation; resolves to the exit code. Never throws for user mistakes: they are exit code 2. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'validate':
+        return await runValidate(rest, io);
+      case 'demo':
+        return await runDemo(rest, io);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`capture-router: ${err.message}`);
+      return 2;
+    }
+    io.err(`capture-router: unexpected failure: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+}

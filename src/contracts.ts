@@ -1,0 +1,98 @@
+/**
+ * Shapes that cross a boundary: the router → the workflow, the workflow's states → their Lambda tasks, and the
+ * DynamoDB items. statemachines/ingest.asl.yml builds and reads exactly these.
+ */
+
+/** The input of one ingest execution, started by the router (or a replay) for one capture object. */
+export interface WorkflowInput {
+  bucket: string;
+  /** Decoded object key (as stored, not URL-encoded). */
+  key: string;
+  versionId?: string;
+  etag?: string;
+  size: number;
+  modelId: string;
+  /** The mapping prefix that matched the key (normalized, ends with '/'). */
+  mappingPrefix: string;
+  /** Per-mapping override of the stack's Arthur host. */
+  arthurHost?: string;
+  /** Per-mapping override of the stack's token secret. */
+  tokenSecretArn?: string;
+}
+
+/** One upload unit: the original object when it is clean and small, else a normalized part in the artifacts bucket. */
+export interface Part {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  /** 0-based position among the file's parts. */
+  index: number;
+  records: number;
+  inferences: number;
+  bytes: number;
+}
+
+/** What ValidateCapture returns (kept at `$.validation`): references and counts only. */
+export interface ValidationResult {
+  parts: Part[];
+  records: number;
+  inferences: number;
+  rejected: number;
+  normalized: boolean;
+  /** Where rejected records went, with their reasons, when there were any. */
+  quarantineBucket?: string;
+  quarantineKey?: string;
+  /** The first few rejection reasons, for the ingestion record (full list in the quarantine object). */
+  errorSample?: Array<{ line: number; code: string; message: string }>;
+}
+
+/** The event of the UploadPart task: one item of the Map, plus the execution input. */
+export interface UploadPartEvent {
+  part: Part;
+  request: WorkflowInput;
+}
+
+/** What UploadPart returns for one part: Arthur's counts (partial failures are recorded, not retried). */
+export interface UploadPartResult {
+  partIndex: number;
+  status: number;
+  inferences: number;
+  /** Arthur's `{counts: {success, failure, total}}`; when Arthur sent none, success = inferences sent. */
+  success: number;
+  failure: number;
+  total: number;
+  /** A few failed results from Arthur's answer, for the ingestion record. */
+  failureSample?: unknown[];
+}
+
+/** An item of the mappings table (partition key `prefix`). */
+export interface MappingItem {
+  prefix: string;
+  modelId: string;
+  enabled: boolean;
+  arthurHost?: string;
+  tokenSecretArn?: string;
+  description?: string;
+  createdAt: string;
+  updatedAt: string;
+  version?: number;
+}
+
+export type IngestionStatus = 'UPLOADED' | 'PARTIAL' | 'REJECTED' | 'FAILED';
+
+/** An item of the ingestions table (partition key `objectKey` = `{bucket}/{key}`), written by the workflow. */
+export interface IngestionItem {
+  objectKey: string;
+  status: IngestionStatus;
+  modelId: string;
+  executionName: string;
+  records?: number;
+  inferences?: number;
+  rejected?: number;
+  arthurSuccess?: number;
+  arthurFailure?: number;
+  error?: string;
+  cause?: string;
+  quarantineKey?: string;
+  updatedAt: string;
+}
