@@ -6,6 +6,6 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   setupFiles: ['<rootDir>/tests/setup/polyfills.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testTimeout: 60000,
 };

@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 /** Where the CLI writes: the process's streams, or a buffer in tests. */
 export interface Io {
   out(line: string): void;
@@ -18,4 +22,15 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/** The project's root (where package.json is), whether running from src/ (tests) or the bundle in dist/. */
+export function packageRoot(from: string = import.meta.url): string {
+  let dir = dirname(fileURLToPath(from));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the capture-router package root');
+    dir = parent;
+  }
+  return dir;
 }
