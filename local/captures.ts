@@ -39,7 +39,11 @@ export interface GeneratorOptions {
   start?: Date;
 }
 
-export const DEFAULT_MIX: readonly Kind[] = ['csv', 'csv', 'batch', 'json1', 'json2', 'b64csv', 'b64json', 'jsonl', 'quoted'];
+/**
+ * Weights of a realistic mix: numeric CSV most common, then JSON of both options, a few BASE64 and JSON Lines
+ * sides, and now and then a CSV row with a quoted free-text field (the only kind that needs a full CSV parser).
+ */
+export const DEFAULT_MIX: readonly Kind[] = ['csv', 'csv', 'csv', 'batch', 'batch', 'json1', 'json1', 'json2', 'json2', 'b64csv', 'b64json', 'jsonl', 'quoted'];
 
 /** A small deterministic PRNG (mulberry32): the same seed gives the same file on every machine. */
 export function prng(seed: number): () => number {

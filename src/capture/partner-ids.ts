@@ -15,7 +15,7 @@ export function partnerInferenceIds(id: string, inferences: number): string[] {
  * A compact set of strings for duplicate detection within one file, remembering the line each came from.
  *
  * Hundreds of thousands of IDs kept as JS strings in a Set cost tens of MB; this keeps a 63-bit fingerprint and a
- * line number per ID in typed arrays (~24 bytes per ID at worst load). Two different IDs sharing a fingerprint is
+ * line number per ID in typed arrays (12 to 24 bytes per ID, by load). Two different IDs sharing a fingerprint is
  * the only way it can err (a false "duplicate"): for a file of one million IDs that chance is about 5·10⁻⁸.
  * @example
  * const seen = new FingerprintSet();
@@ -30,7 +30,7 @@ export class FingerprintSet {
 
   constructor(initialCapacity = 1024) {
     let cap = 16;
-    while (cap < initialCapacity * 2) cap *= 2;
+    while (cap * 3 < initialCapacity * 4) cap *= 2;
     this.hi = new Uint32Array(cap);
     this.lo = new Uint32Array(cap);
     this.lines = new Uint32Array(cap);
@@ -51,12 +51,41 @@ export class FingerprintSet {
   /** Adds the string; returns false (and keeps the first line) when it was already there. */
   add(id: string, line: number): boolean {
     hash(id);
-    const slot = this.find(h1, h2);
+    return this.insert(h1, h2, line);
+  }
+
+  /**
+   * Adds all of a record's IDs, or none of them: when one was already there, returns it with the line it came
+   * from and leaves the set as it was. Each ID is hashed once.
+   */
+  addAll(ids: readonly string[], line: number): { id: string; line: number } | undefined {
+    if (ids.length === 1) {
+      hash(ids[0]);
+      const slot = this.find(h1, h2);
+      if (this.hi[slot] !== 0 || this.lo[slot] !== 0) return { id: ids[0], line: this.lines[slot] };
+      this.insert(h1, h2, line);
+      return undefined;
+    }
+    const fingerprints = new Uint32Array(ids.length * 2);
+    for (let i = 0; i < ids.length; i++) {
+      hash(ids[i]);
+      const slot = this.find(h1, h2);
+      if (this.hi[slot] !== 0 || this.lo[slot] !== 0) return { id: ids[i], line: this.lines[slot] };
+      fingerprints[2 * i] = h1;
+      fingerprints[2 * i + 1] = h2;
+    }
+    for (let i = 0; i < ids.length; i++) this.insert(fingerprints[2 * i], fingerprints[2 * i + 1], line);
+    return undefined;
+  }
+
+  private insert(a: number, b: number, line: number): boolean {
+    const slot = this.find(a, b);
     if (this.hi[slot] !== 0 || this.lo[slot] !== 0) return false;
-    this.hi[slot] = h1;
-    this.lo[slot] = h2;
+    this.hi[slot] = a;
+    this.lo[slot] = b;
     this.lines[slot] = line;
-    if (++this.count * 2 > this.mask) this.grow();
+    // Linear probing stays short up to 3/4 full; growing later keeps the table at ~12 bytes per ID.
+    if (++this.count * 4 > this.hi.length * 3) this.grow();
     return true;
   }
 

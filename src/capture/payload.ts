@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 import { parse as parseCsv } from 'csv-parse/sync';
 
@@ -25,6 +26,19 @@ const KIND_OF_MEDIA_TYPE: Record<string, PayloadKind> = {
  * @example parseContentType('text/csv; charset=UTF-8') // { mediaType: 'text/csv', charset: 'utf-8' }
  */
 export function parseContentType(value: string): ContentType {
+  // A file holds a handful of distinct content types, repeated on every record.
+  let cached = contentTypes.get(value);
+  if (cached === undefined) {
+    cached = Object.freeze(parseContentTypeUncached(value));
+    if (contentTypes.size > 1000) contentTypes.clear();
+    contentTypes.set(value, cached);
+  }
+  return cached;
+}
+
+const contentTypes = new Map<string, ContentType>();
+
+function parseContentTypeUncached(value: string): ContentType {
   const [type, ...params] = value.split(';');
   const result: ContentType = { mediaType: type.trim().toLowerCase() };
   for (const param of params) {
@@ -45,6 +59,7 @@ export function kindOfMediaType(mediaType: string): PayloadKind | undefined {
 }
 
 const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
+const decoders = new Map<string, TextDecoder>();
 
 /**
  * Decodes standard base64 (whitespace tolerated) into text of the given charset; throws a plain Error whose
@@ -53,16 +68,24 @@ const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
  */
 export function decodeBase64Text(data: string, charset = 'utf-8'): string {
   if (!BASE64.test(data)) throw new Error('data is not valid base64');
-  const compact = data.replace(/\s+/g, '');
+  const compact = /\s/.test(data) ? data.replace(/\s+/g, '') : data;
   if (compact.length % 4 === 1) throw new Error('data is not valid base64 (truncated)');
-  let decoder: TextDecoder;
-  try {
-    decoder = new TextDecoder(charset, { fatal: true });
-  } catch {
-    throw new Error(`charset "${charset}" is unknown`);
+  const bytes = Buffer.from(compact, 'base64');
+  if (charset === 'utf-8' || charset === 'utf8') {
+    if (!isUtf8(bytes)) throw new Error(`decoded bytes are not valid ${charset}`);
+    return bytes.toString('utf8');
+  }
+  let decoder = decoders.get(charset);
+  if (decoder === undefined) {
+    try {
+      decoder = new TextDecoder(charset, { fatal: true });
+    } catch {
+      throw new Error(`charset "${charset}" is unknown`);
+    }
+    decoders.set(charset, decoder);
   }
   try {
-    return decoder.decode(Buffer.from(compact, 'base64'));
+    return decoder.decode(bytes);
   } catch {
     throw new Error(`decoded bytes are not valid ${charset}`);
   }
@@ -87,8 +110,18 @@ export function countCsvRows(data: string): number {
       start = nl + 1;
     }
   }
-  return csvRecords(data).length;
+  try {
+    return (parseCsv(data, COUNT_OPTIONS) as unknown[]).length;
+  } catch (err) {
+    throw csvError(err);
+  }
 }
+
+// Explicit delimiters spare csv-parse its per-call auto-discovery; CRLF, LF and CR all end a row (RFC 4180 + both
+// platform conventions), and a newline inside quotes never does.
+const RECORD_DELIMITERS = ['\r\n', '\n', '\r'];
+const COUNT_OPTIONS = { relax_column_count: true, skip_empty_lines: true, record_delimiter: RECORD_DELIMITERS };
+const RAW_OPTIONS = { ...COUNT_OPTIONS, raw: true };
 
 /**
  * The rows of a CSV payload as the text of each row (without its line break), RFC 4180.
@@ -96,16 +129,15 @@ export function countCsvRows(data: string): number {
  */
 export function csvRowTexts(data: string): string[] {
   if (data.indexOf('"') === -1 && data.indexOf('\r') === -1) return data.split('\n').filter((row) => row.length > 0);
-  return csvRecords(data).map((r) => r.raw.replace(/\r?\n$|\r$/, ''));
+  try {
+    return (parseCsv(data, RAW_OPTIONS) as unknown as Array<{ raw: string }>).map((r) => r.raw.replace(/\r?\n$|\r$/, ''));
+  } catch (err) {
+    throw csvError(err);
+  }
 }
 
-function csvRecords(data: string): Array<{ raw: string }> {
-  try {
-    return parseCsv(data, { raw: true, relax_column_count: true, skip_empty_lines: true }) as unknown as Array<{ raw: string }>;
-  } catch (err) {
-    const reason = err instanceof Error ? err.message.replace(/^Invalid Opening Quote: /, '') : String(err);
-    throw new Error(reason);
-  }
+function csvError(err: unknown): Error {
+  return new Error(err instanceof Error ? err.message : String(err));
 }
 
 export const RESERVED_NAMES = ['instances', 'predictions', 'features', 'probabilities'] as const;

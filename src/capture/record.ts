@@ -49,6 +49,7 @@ const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v)
 
 // ISO-8601 extended format with a zone: what SageMaker writes and what Arthur parses as an instant.
 const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * Whether a value is a valid ISO-8601 instant: date, time and a zone (Z or an offset), every field in range.
@@ -57,15 +58,37 @@ const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.
  */
 export function isIsoInstant(value: unknown): boolean {
   if (typeof value !== 'string') return false;
+  // SageMaker writes "YYYY-MM-DDTHH:MM:SSZ": read that by character codes; anything else goes through the regex.
+  if (value.length === 20 && value.charCodeAt(19) === 90 && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45 && value.charCodeAt(10) === 84 && value.charCodeAt(13) === 58 && value.charCodeAt(16) === 58) {
+    const year = digits(value, 0, 4);
+    const month = digits(value, 5, 2);
+    const day = digits(value, 8, 2);
+    const hour = digits(value, 11, 2);
+    const minute = digits(value, 14, 2);
+    const second = digits(value, 17, 2);
+    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return false;
+    return inRange(year, month, day, hour, minute, second);
+  }
   const m = ISO_INSTANT.exec(value);
   if (m === null) return false;
-  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
+  if (!inRange(+m[1], +m[2], +m[3], +m[4], +m[5], m[6] === undefined ? 0 : +m[6])) return false;
+  return m[7] === undefined || (+m[8] <= 23 && (m[9] === undefined || +m[9] <= 59));
+}
+
+function digits(s: string, start: number, count: number): number {
+  let n = 0;
+  for (let i = start; i < start + count; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+function inRange(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day > daysInMonth) return false;
-  if (m[7] !== undefined && (Number(m[8]) > 23 || (m[9] !== undefined && Number(m[9]) > 59))) return false;
-  return true;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= DAYS_IN_MONTH[month - 1] + (month === 2 && leap ? 1 : 0);
 }
 
 /**
@@ -144,11 +167,11 @@ export class CaptureChecker {
 
     const shapeIn = kindIn === 'csv' ? undefined : jsonShape(sideIn, 'endpointInput', 'instances');
     const shapeOut = kindOut === 'csv' ? undefined : jsonShape(sideOut, 'endpointOutput', 'predictions');
-    for (const code of ['BAD_JSON_SHAPE', 'RESERVED_FEATURE_NAME'] as const) {
-      for (const [shape, side] of [[shapeIn, 'endpointInput'], [shapeOut, 'endpointOutput']] as const) {
-        if (shape !== undefined && !shape.ok && shape.code === code) throw new Rejection(code, `endpoint ${sideLabel(side)} ${shape.message}`);
-      }
-    }
+    // Shape errors on either side come before reserved names on either side (DESIGN's order of codes).
+    if (shapeIn !== undefined && !shapeIn.ok && shapeIn.code === 'BAD_JSON_SHAPE') throw shapeRejection(shapeIn, 'endpointInput');
+    if (shapeOut !== undefined && !shapeOut.ok && shapeOut.code === 'BAD_JSON_SHAPE') throw shapeRejection(shapeOut, 'endpointOutput');
+    if (shapeIn !== undefined && !shapeIn.ok) throw shapeRejection(shapeIn, 'endpointInput');
+    if (shapeOut !== undefined && !shapeOut.ok) throw shapeRejection(shapeOut, 'endpointOutput');
     const countedIn: CountedSide = shapeIn?.ok ? { count: shapeIn.items.length, items: shapeIn.items } : { count: csvIn ?? 0 };
     const countedOut: CountedSide = shapeOut?.ok ? { count: shapeOut.items.length, items: shapeOut.items } : { count: csvOut ?? 0 };
     if (countedIn.count !== countedOut.count) {
@@ -162,13 +185,10 @@ export class CaptureChecker {
     const baseId =
       typeof inferenceId === 'string' && inferenceId !== '' ? inferenceId : typeof inferenceId === 'number' && Number.isFinite(inferenceId) ? String(inferenceId) : eventId;
     const ids = partnerInferenceIds(baseId, countedIn.count);
-    for (const id of ids) {
-      const first = this.seen.lineOf(id);
-      if (first !== 0) {
-        throw new Rejection('DUPLICATE_PARTNER_ID', `partner inference ID ${JSON.stringify(id)} was already used on line ${first}; IDs must be unique within a file`);
-      }
+    const first = this.seen.addAll(ids, line);
+    if (first !== undefined) {
+      throw new Rejection('DUPLICATE_PARTNER_ID', `partner inference ID ${JSON.stringify(first.id)} was already used on line ${first.line}; IDs must be unique within a file`);
     }
-    for (const id of ids) this.seen.add(id, line);
 
     const normalized = sideIn.relabel !== undefined || sideOut.relabel !== undefined || kindIn === 'jsonl' || kindOut === 'jsonl';
     const result: AcceptedRecord = { ok: true, line, inferences: countedIn.count, partnerInferenceIds: ids, normalized, text };
@@ -180,6 +200,10 @@ export class CaptureChecker {
     }
     return result;
   }
+}
+
+function shapeRejection(shape: Extract<JsonShape, { ok: false }>, side: SideName): Rejection {
+  return new Rejection(shape.code, `endpoint ${sideLabel(side)} ${shape.message}`);
 }
 
 function requireSide(captureData: Json, side: SideName): Json {

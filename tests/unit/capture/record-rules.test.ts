@@ -26,6 +26,9 @@ describe('a record that breaks one rule gets that rule\'s code', () => {
     ['a time without zone', patched(csvRecord(), (r) => (r.eventMetadata.inferenceTime = '2024-01-19T19:27:57')), 'BAD_INFERENCE_TIME'],
     ['a date without time', patched(csvRecord(), (r) => (r.eventMetadata.inferenceTime = '2024-01-19')), 'BAD_INFERENCE_TIME'],
     ['February 30th', patched(csvRecord(), (r) => (r.eventMetadata.inferenceTime = '2023-02-30T00:00:00Z')), 'BAD_INFERENCE_TIME'],
+    ['February 29th of a common year', patched(csvRecord(), (r) => (r.eventMetadata.inferenceTime = '2023-02-29T10:00:00Z')), 'BAD_INFERENCE_TIME'],
+    ['a letter in the seconds', patched(csvRecord(), (r) => (r.eventMetadata.inferenceTime = '2023-02-03T10:00:0aZ')), 'BAD_INFERENCE_TIME'],
+    ['an offset of 25 hours', patched(csvRecord(), (r) => (r.eventMetadata.inferenceTime = '2023-02-03T10:00:00+25:00')), 'BAD_INFERENCE_TIME'],
     ['hour 24', patched(csvRecord(), (r) => (r.eventMetadata.inferenceTime = '2023-02-03T24:00:00Z')), 'BAD_INFERENCE_TIME'],
     ['epoch seconds', patched(csvRecord(), (r) => (r.eventMetadata.inferenceTime = 1700000000)), 'BAD_INFERENCE_TIME'],
     ['an encoding SageMaker never writes', patched(csvRecord(), (r) => (r.captureData.endpointInput.encoding = 'UTF8')), 'UNSUPPORTED_ENCODING'],
@@ -109,6 +112,7 @@ describe('valid records', () => {
     ['JSON option 2 (feature-name keys)', JSON.stringify(jsonRecord({ instances: [{ age: 30, workclass: 'Private' }] }, { predictions: [{ score: 0.98, predicted_label: 1 }] })), 1],
     ['predictions on the input side and instances on the output side', JSON.stringify(jsonRecord({ predictions: [{ a: 1 }] }, { instances: [{ b: 2 }] })), 1],
     ['unknown fields and another key order', JSON.stringify({ eventVersion: '0', eventMetadata: { inferenceTime: '2024-01-19T19:27:57+01:00', eventId: 'k', customAttributes: ['a=b'] }, captureData: csvRecord().captureData, extra: true }), 1],
+    ['February 29th of a leap year, with an offset and fractions', patched(csvRecord(), (r) => (r.eventMetadata.inferenceTime = '2024-02-29T23:59:59.123456-05:30')), 1],
     ['a null content type on one side (the encoding decides)', patched(csvRecord(), (r) => (r.captureData.endpointOutput.observedContentType = null)), 1],
     ['an application/json payload with extra top-level keys', JSON.stringify(jsonRecord({ instances: [{ a: 1 }], configuration: { k: 1 } }, { predictions: [{ s: 1 }] })), 1],
   ])('%s is accepted', (_name, line, inferences) => {

@@ -1,0 +1,320 @@
+/**
+ * Runs statemachines/*.asl.yml — the very file `osls package` deploys — on aws-local-stepfunctions.
+ *
+ * The file holds CloudFormation intrinsics (`Fn::GetAtt` of functions, `Ref` of tables, `Fn::Sub`); they are
+ * resolved here to local names first. Lambda task states run local functions bound by state name; DynamoDB
+ * service-integration states (`arn:aws:states:::dynamodb:*`) run against the DynamoDB client given (dynalite
+ * locally), with the Parameters the state resolved. Used by the workflow tests and by the local stack's
+ * Step Functions endpoint.
+ */
+import '../src/polyfills.js';
+import { readFileSync } from 'node:fs';
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+  StateMachine,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
+import { parse as parseYaml } from 'yaml';
+
+/** One history event of aws-local-stepfunctions (StateEntered, StateRetried, StateCaught, MapIteration*, …). */
+export type WorkflowEvent = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+/** What a Lambda task state runs locally: the task's input in, its JSON result out; throw to fail the task. */
+export type TaskFunction = (input: any) => unknown | Promise<unknown>;
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export interface WorkflowRunnerOptions {
+  /** The ASL file (YAML or JSON), e.g. statemachines/ingest.asl.yml. */
+  definitionPath: string;
+  /** Names that the file's CloudFormation intrinsics stand for. Unknown names fail loudly. */
+  resolve?: {
+    /** Lambda logical ID as in the file (`ValidateLambdaFunction`) → ARN; default: a local ARN named after the ID. */
+    functions?: Record<string, string>;
+    /** Table logical ID (`IngestionsTable`) → table name; default: the logical ID itself. */
+    tables?: Record<string, string>;
+    /** Any other `Ref` the file uses. */
+    refs?: Record<string, string>;
+    region?: string;
+    accountId?: string;
+    partition?: string;
+  };
+  /** Local function per Lambda task state, by state name (also inside Map): `{ValidateCapture, UploadPart}`. */
+  tasks: Record<string, TaskFunction>;
+  /** Runs the `arn:aws:states:::dynamodb:*` states. Required when the definition has any. */
+  dynamodb?: DynamoDBClient;
+  /**
+   * Milliseconds to wait before each retry instead of the file's backoff: one number for every state with a
+   * Retry (0 in tests), or per state name as aws-local-stepfunctions takes it. Unset: the file's own backoff.
+   */
+  retryIntervalOverrides?: number | Record<string, number | number[]>;
+  /** The state machine's name, as in `$$.StateMachine.Name` and execution ARNs. Default `ingest`. */
+  stateMachineName?: string;
+}
+
+export interface WorkflowRun {
+  name: string;
+  executionArn: string;
+  status: Exclude<ExecutionStatus, 'RUNNING'>;
+  input: unknown;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  startDate: Date;
+  stopDate: Date;
+  /** The full event log, in order, including events of Map iterations. */
+  events: WorkflowEvent[];
+}
+
+export interface WorkflowExecution {
+  name: string;
+  executionArn: string;
+  startDate: Date;
+  /** Events so far; complete once `done` settles. */
+  readonly events: WorkflowEvent[];
+  /** Settles when the execution ends; never rejects (a failed execution is a result, not an error). */
+  done: Promise<WorkflowRun>;
+  abort(): void;
+}
+
+export interface WorkflowRunner {
+  /** The definition after intrinsic resolution, as handed to aws-local-stepfunctions. */
+  readonly definition: StateMachineDefinition;
+  readonly stateMachineArn: string;
+  /** Starts an execution and returns at once (StartExecution). */
+  start(name: string, input: unknown): WorkflowExecution;
+  /** Starts an execution and waits for its end. */
+  run(name: string, input: unknown): Promise<WorkflowRun>;
+}
+
+const DYNAMODB_INTEGRATION = /^arn:aws[a-z-]*:states:::dynamodb:(getItem|putItem|updateItem|deleteItem)$/;
+
+export function createWorkflowRunner(options: WorkflowRunnerOptions): WorkflowRunner {
+  const region = options.resolve?.region ?? 'us-east-1';
+  const accountId = options.resolve?.accountId ?? '000000000000';
+  const partition = options.resolve?.partition ?? 'aws';
+  const stateMachineName = options.stateMachineName ?? 'ingest';
+  const stateMachineArn = `arn:${partition}:states:${region}:${accountId}:stateMachine:${stateMachineName}`;
+
+  const raw = parseYaml(readFileSync(options.definitionPath, 'utf8')) as unknown;
+  const definition = resolveIntrinsics(raw, {
+    functionArn: (id) =>
+      options.resolve?.functions?.[id] ?? `arn:${partition}:lambda:${region}:${accountId}:function:${id}`,
+    ref: (id) => {
+      const pseudo: Record<string, string> = {
+        'AWS::Region': region,
+        'AWS::AccountId': accountId,
+        'AWS::Partition': partition,
+        'AWS::URLSuffix': 'amazonaws.com',
+      };
+      const value = pseudo[id] ?? options.resolve?.tables?.[id] ?? options.resolve?.refs?.[id];
+      if (value !== undefined) return value;
+      // A table nobody named keeps its logical ID as its name, so a test needs no mapping for the common case.
+      if (/Table$/.test(id)) return id;
+      throw new Error(`${options.definitionPath}: no local value for { Ref: ${id} } (pass resolve.refs or resolve.tables)`);
+    },
+    tableArn: (id) => {
+      const name = options.resolve?.tables?.[id] ?? id;
+      return `arn:${partition}:dynamodb:${region}:${accountId}:table/${name}`;
+    },
+  }) as StateMachineDefinition;
+
+  const handlers = bindTaskStates(definition, options);
+  const retryIntervalOverrides =
+    typeof options.retryIntervalOverrides === 'number'
+      ? Object.fromEntries(statesWithRetry(definition).map((name) => [name, options.retryIntervalOverrides as number]))
+      : options.retryIntervalOverrides;
+
+  // Validation runs once here (asl-validator); the resolved ARNs are local ones, so ARN checks stay on.
+  const machine = new StateMachine(definition);
+
+  function start(name: string, input: unknown): WorkflowExecution {
+    const executionArn = `arn:${partition}:states:${region}:${accountId}:execution:${stateMachineName}:${name}`;
+    const startDate = new Date();
+    const events: WorkflowEvent[] = [];
+    const execution = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
+      context: {
+        Execution: { Id: executionArn, Name: name, RoleArn: `arn:${partition}:iam::${accountId}:role/local` },
+        StateMachine: { Id: stateMachineArn, Name: stateMachineName },
+        // The engine keeps one context for the whole execution; a getter gives each state the time it reads it,
+        // as `$$.State.EnteredTime` does in AWS (an updatedAt written after the uploads is later than the start).
+        State: {
+          get EnteredTime() {
+            return new Date().toISOString();
+          },
+        },
+      },
+    });
+    const collected = (async () => {
+      for await (const event of execution.eventLogs) events.push(event);
+    })();
+    const done = (async (): Promise<WorkflowRun> => {
+      const base = { name, executionArn, input, startDate, events };
+      let ending: Pick<WorkflowRun, 'status' | 'output' | 'error' | 'cause'>;
+      try {
+        ending = { status: 'SUCCEEDED', output: await execution.result };
+      } catch (err) {
+        ending = describeEnding(err);
+      }
+      await collected;
+      return { ...base, ...ending, stopDate: new Date() };
+    })();
+    return { name, executionArn, startDate, events, done, abort: () => execution.abort() };
+  }
+
+  return {
+    definition,
+    stateMachineArn,
+    start,
+    run: (name, input) => start(name, input).done,
+  };
+}
+
+function describeEnding(err: unknown): Pick<WorkflowRun, 'status' | 'error' | 'cause'> {
+  if (err instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT', error: 'States.Timeout', cause: err.message };
+  if (err instanceof ExecutionAbortedError) return { status: 'ABORTED' };
+  if (err instanceof ExecutionError && err.cause instanceof Error) {
+    // A Fail state's Error/Cause, or the name and message of the error nothing caught.
+    return { status: 'FAILED', error: err.cause.name, cause: err.cause.message };
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { status: 'FAILED', error: e.name, cause: e.message };
+}
+
+/** Binds every Task state to a local function, so that nothing ever calls a real AWS Lambda by accident. */
+function bindTaskStates(definition: StateMachineDefinition, options: WorkflowRunnerOptions) {
+  const handlers: Record<string, (input: any) => Promise<any>> = {};
+  for (const [name, state] of allStates(definition)) {
+    if (state.Type !== 'Task') continue;
+    const resource = String((state as { Resource: unknown }).Resource);
+    const integration = DYNAMODB_INTEGRATION.exec(resource);
+    if (integration) {
+      const client = options.dynamodb;
+      if (!client) throw new Error(`state ${name} calls ${resource}: pass a DynamoDB client (options.dynamodb)`);
+      handlers[name] = (params) => callDynamoDb(client, integration[1]!, params);
+    } else if (/^arn:aws[a-z-]*:lambda:/.test(resource)) {
+      const fn = options.tasks[name];
+      if (!fn) throw new Error(`state ${name} invokes ${resource}: pass a local function as tasks.${name}`);
+      handlers[name] = (input) => invokeAsLambda(fn, input);
+    } else {
+      throw new Error(`state ${name}: the local runner cannot run resource ${resource}`);
+    }
+  }
+  const unknown = Object.keys(options.tasks).filter((name) => !(name in handlers));
+  if (unknown.length) throw new Error(`tasks given for states the definition does not have: ${unknown.join(', ')}`);
+  return handlers;
+}
+
+/**
+ * Calls a task function the way Step Functions calls a Lambda: JSON in, JSON out; a thrown error fails the task
+ * with the error's `name` (what Retry/Catch match) and, as the cause, the Lambda runtime's error document.
+ */
+async function invokeAsLambda(fn: TaskFunction, input: unknown): Promise<unknown> {
+  try {
+    const result = await fn(structuredJson(input));
+    return result === undefined ? null : structuredJson(result);
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const name = e.name || 'Error';
+    const failure = new Error(
+      JSON.stringify({ errorType: name, errorMessage: e.message, trace: (e.stack ?? '').split('\n') }),
+    );
+    failure.name = name;
+    throw failure;
+  }
+}
+
+/** The service integration: same Parameters as the API, errors named `DynamoDB.<Exception>` as Step Functions names them. */
+async function callDynamoDb(client: DynamoDBClient, action: string, params: any): Promise<unknown> {
+  const command =
+    action === 'putItem'
+      ? new PutItemCommand(params)
+      : action === 'getItem'
+        ? new GetItemCommand(params)
+        : action === 'updateItem'
+          ? new UpdateItemCommand(params)
+          : new DeleteItemCommand(params);
+  try {
+    const { $metadata: _metadata, ...result } = (await client.send(command as never)) as Record<string, unknown>;
+    return structuredJson(result);
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const failure = new Error(e.message);
+    failure.name = `DynamoDB.${e.name}`;
+    throw failure;
+  }
+}
+
+function structuredJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value));
+}
+
+type AnyState = { Type: string; Retry?: unknown[]; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition; Branches?: StateMachineDefinition[] };
+
+/** Every state with its name, including those of Map iterators and Parallel branches. */
+function* allStates(definition: { States: Record<string, unknown> }): Generator<[string, AnyState]> {
+  for (const [name, value] of Object.entries(definition.States)) {
+    const state = value as AnyState;
+    yield [name, state];
+    const nested = state.ItemProcessor ?? state.Iterator;
+    if (nested) yield* allStates(nested);
+    for (const branch of state.Branches ?? []) yield* allStates(branch);
+  }
+}
+
+function statesWithRetry(definition: StateMachineDefinition): string[] {
+  return [...allStates(definition)].filter(([, state]) => Array.isArray(state.Retry)).map(([name]) => name);
+}
+
+interface Resolvers {
+  functionArn(logicalId: string): string;
+  tableArn(logicalId: string): string;
+  ref(logicalId: string): string;
+}
+
+/** Replaces the CloudFormation intrinsics a state machine definition may hold with plain strings. */
+export function resolveIntrinsics(value: unknown, resolvers: Resolvers): unknown {
+  if (Array.isArray(value)) return value.map((item) => resolveIntrinsics(item, resolvers));
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value);
+  if (entries.length === 1) {
+    const [key, arg] = entries[0]!;
+    if (key === 'Ref') return resolvers.ref(String(arg));
+    if (key === 'Fn::GetAtt') return getAtt(arg, resolvers);
+    if (key === 'Fn::Sub') return sub(arg, resolvers);
+    if (key === 'Fn::Join') {
+      const [separator, parts] = arg as [string, unknown[]];
+      return parts.map((part) => String(resolveIntrinsics(part, resolvers))).join(separator);
+    }
+    if (key.startsWith('Fn::')) throw new Error(`the local runner does not resolve ${key}`);
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, resolveIntrinsics(v, resolvers)]));
+}
+
+function getAtt(arg: unknown, resolvers: Resolvers): string {
+  const [logicalId, attribute] = typeof arg === 'string' ? (arg.split('.') as [string, string]) : (arg as [string, string]);
+  if (attribute !== 'Arn') throw new Error(`the local runner resolves only Fn::GetAtt ${logicalId}.Arn, not .${attribute}`);
+  if (/LambdaFunction$/.test(logicalId)) return resolvers.functionArn(logicalId);
+  if (/Table$/.test(logicalId)) return resolvers.tableArn(logicalId);
+  throw new Error(`the local runner cannot resolve Fn::GetAtt ${logicalId}.Arn`);
+}
+
+function sub(arg: unknown, resolvers: Resolvers): string {
+  const [template, variables] = typeof arg === 'string' ? [arg, {}] : (arg as [string, Record<string, unknown>]);
+  return template.replace(/\$\{([^}]*)\}/g, (_, name: string) => {
+    if (name.startsWith('!')) return `\${${name.slice(1)}}`; // ${!Literal} is CloudFormation's escape
+    if (name in variables) return String(resolveIntrinsics(variables[name], resolvers));
+    const [logicalId, attribute] = name.split('.');
+    return attribute ? getAtt([logicalId, attribute], resolvers) : resolvers.ref(name);
+  });
+}
