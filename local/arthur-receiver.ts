@@ -128,14 +128,13 @@ export async function startArthurReceiver(options: ArthurReceiverOptions): Promi
 
   const setFaults = (specs: FaultSpec | FaultSpec[]): void => {
     const list = Array.isArray(specs) ? specs : [specs];
+    const bad = list.find((f) => f.status !== undefined && f.status !== 0 && !(f.status >= 100 && f.status <= 599));
+    if (bad) throw new HttpProblem(400, `fault status ${bad.status} is not an HTTP status (or 0 for a connection reset)`);
     if (list.some((f) => f.reset === true)) reset();
     faults = [];
     for (const spec of list) {
       const resetConnection = spec.reset === 'connection' || spec.status === 0;
       if (spec.status === undefined && spec.delayMs === undefined && !resetConnection) continue;
-      if (spec.status !== undefined && spec.status !== 0 && !(spec.status >= 100 && spec.status <= 599)) {
-        throw new HttpProblem(400, `fault status ${spec.status} is not an HTTP status (or 0 for a connection reset)`);
-      }
       const count = spec.count ?? 1;
       for (let i = 0; i < count; i++) {
         faults.push({
@@ -154,7 +153,12 @@ export async function startArthurReceiver(options: ArthurReceiverOptions): Promi
   };
 
   async function handleUpload(req: IncomingMessage, res: ServerResponse, rawModelId: string): Promise<void> {
-    const modelId = decodeURIComponent(rawModelId).toLowerCase();
+    let modelId: string;
+    try {
+      modelId = decodeURIComponent(rawModelId).toLowerCase();
+    } catch {
+      modelId = rawModelId.toLowerCase();
+    }
     stats.uploads[modelId] = (stats.uploads[modelId] ?? 0) + 1;
     stats.total++;
 

@@ -1,0 +1,79 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { assertAllowedHost, parseAllowlist } from '../../src/arthur/host-policy.js';
+import { HttpArthurApi } from '../../src/arthur/http-arthur-api.js';
+import { createObjectSource } from '../../src/aws/object-source.js';
+import { createTokenProvider } from '../../src/aws/token-provider.js';
+import type { UploadPartEvent, UploadPartResult } from '../../src/contracts.js';
+import { uploadPart } from './upload-part.js';
+
+// Configuration is read once, at cold start: a missing variable fails the init and names itself,
+// instead of failing every upload later with a vaguer error.
+function required(name: string): string {
+  const value = process.env[name]?.trim();
+  if (!value) throw new Error(`UploadPart cannot start: environment variable ${name} is not set.`);
+  return value;
+}
+
+function optionalMs(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`UploadPart cannot start: ${name} must be a positive number of milliseconds, got "${raw}".`);
+  }
+  return value;
+}
+
+const defaultHost = required('ARTHUR_HOST');
+const defaultSecretArn = required('ARTHUR_TOKEN_SECRET_ARN');
+const allowlist = parseAllowlist(required('ARTHUR_HOST_ALLOWLIST'));
+const timeoutMs = optionalMs('ARTHUR_TIMEOUT_MS', 120_000);
+// The stack's own default must pass its own policy; finding out at the first upload would be too late.
+assertAllowedHost(defaultHost, allowlist);
+
+/** Time kept back from the Lambda deadline so the client's own timeout (a retried error) fires first. */
+const DEADLINE_MARGIN_MS = 1_000;
+
+const openPart = createObjectSource(new S3Client({}));
+const getToken = createTokenProvider(new SecretsManagerClient({}));
+const arthur = new HttpArthurApi();
+
+function log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>): void {
+  const line = JSON.stringify({ level, message, function: 'upload-part', ...fields });
+  if (level === 'error') console.error(line);
+  else console.log(line);
+}
+
+export const handler = middy(
+  async (event: UploadPartEvent, context: Context, opts?: { signal?: AbortSignal }): Promise<UploadPartResult> => {
+    const remaining = context?.getRemainingTimeInMillis?.();
+    const budget = remaining === undefined ? timeoutMs : Math.min(timeoutMs, Math.max(1, remaining - DEADLINE_MARGIN_MS));
+    return uploadPart(event, {
+      openPart,
+      getToken,
+      arthur,
+      defaultHost,
+      defaultSecretArn,
+      allowlist,
+      timeoutMs: budget,
+      signal: opts?.signal,
+      log,
+    });
+  },
+).onError((request) => {
+  // Typed errors carry no token (the client never puts it in a message); the event holds only references.
+  const err = request.error as (Error & { status?: number }) | undefined;
+  const event = request.event as Partial<UploadPartEvent> | undefined;
+  log('error', 'upload failed', {
+    errorName: err?.name,
+    errorMessage: err?.message,
+    status: err?.status,
+    modelId: event?.request?.modelId,
+    bucket: event?.part?.bucket,
+    key: event?.part?.key,
+    partIndex: event?.part?.index,
+  });
+});

@@ -1,0 +1,87 @@
+import type { Readable } from 'node:stream';
+import type { ArthurApi } from '../../src/arthur/api.js';
+import { assertAllowedHost, assertModelId } from '../../src/arthur/host-policy.js';
+import type { Part, UploadPartEvent, UploadPartResult } from '../../src/contracts.js';
+import { ConfigurationError } from '../../src/errors.js';
+
+export interface UploadPartDeps {
+  openPart(ref: { bucket: string; key: string; versionId?: string }): Promise<{ body: Readable; contentLength?: number }>;
+  getToken(secretArn: string): Promise<string>;
+  arthur: ArthurApi;
+  defaultHost: string;
+  defaultSecretArn: string;
+  allowlist: readonly string[];
+  timeoutMs: number;
+  /** Aborts the upload (middy's signal, raised just before the Lambda times out). */
+  signal?: AbortSignal;
+  /** Structured log sink; receives counts and references, never the token. */
+  log?: (level: 'info' | 'warn', message: string, fields: Record<string, unknown>) => void;
+}
+
+/**
+ * UploadPart: sends one part of a capture file to Arthur and returns Arthur's counts.
+ * Every failure is thrown as a typed error whose name the workflow's Retry/Catch match; nothing is returned
+ * as `{ok: false}`. The host is checked before the token is read, so a mapping pointing elsewhere never
+ * causes the token to leave Secrets Manager.
+ */
+export async function uploadPart(event: UploadPartEvent, deps: UploadPartDeps): Promise<UploadPartResult> {
+  const { part, request } = checkEvent(event);
+  const host = request.arthurHost || deps.defaultHost;
+  const secretArn = request.tokenSecretArn || deps.defaultSecretArn;
+  const base = assertAllowedHost(host, deps.allowlist);
+  const modelId = assertModelId(request.modelId);
+  const token = await deps.getToken(secretArn);
+  const { body, contentLength } = await deps.openPart({ bucket: part.bucket, key: part.key, versionId: part.versionId });
+
+  const result = await deps.arthur.uploadCapture({
+    host: base.href,
+    modelId,
+    token,
+    body,
+    contentLength,
+    fileName: part.key,
+    timeoutMs: deps.timeoutMs,
+    signal: deps.signal,
+  });
+
+  // A 2xx without readable counts means Arthur took the file without itemizing it.
+  const counts = result.counts ?? { success: part.inferences, failure: 0, total: part.inferences };
+  const out: UploadPartResult = {
+    partIndex: part.index,
+    status: result.status,
+    inferences: part.inferences,
+    success: counts.success,
+    failure: counts.failure,
+    total: counts.total,
+    ...(result.failureSample.length > 0 ? { failureSample: result.failureSample } : {}),
+  };
+  deps.log?.(counts.failure > 0 ? 'warn' : 'info', counts.failure > 0 ? 'arthur took the part with failures' : 'arthur took the part', {
+    modelId,
+    host: base.host,
+    bucket: part.bucket,
+    key: part.key,
+    partIndex: part.index,
+    status: result.status,
+    inferences: part.inferences,
+    success: counts.success,
+    failure: counts.failure,
+    total: counts.total,
+    countsReported: result.counts !== undefined,
+    bytes: result.bytesSent,
+    durationMs: result.durationMs,
+  });
+  return out;
+}
+
+/** The workflow builds this event; a malformed one is a definition bug, reported as such rather than as a crash. */
+function checkEvent(event: UploadPartEvent): { part: Part; request: UploadPartEvent['request'] } {
+  const part = event?.part;
+  const request = event?.request;
+  if (!part || typeof part.bucket !== 'string' || typeof part.key !== 'string' || !request) {
+    throw new ConfigurationError(
+      'UploadPart needs {part: {bucket, key, index, inferences}, request: {modelId, …}}; check the Map\'s ' +
+        'ItemSelector in statemachines/ingest.asl.yml.',
+    );
+  }
+  return { part, request };
+}

@@ -1,0 +1,114 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { Context } from 'aws-lambda';
+import { startArthurReceiver, type ArthurReceiver } from '../../../local/arthur-receiver.js';
+import { CaptureGenerator } from '../../../local/captures.js';
+import type { UploadPartEvent } from '../../../src/contracts.js';
+import { startS3rver, type S3rverServer } from '../../support/s3rver-server.js';
+import { startSecretsManagerStub, type SecretsManagerStub } from '../../support/secrets-manager-stub.js';
+
+/**
+ * The composition root as Lambda runs it: configuration from the environment, real SDK clients pointed at the
+ * emulators through the SDK's standard endpoint variables, no test hooks in the handler.
+ */
+
+const BUCKET = 'datacapture';
+const MODEL = '9d8c7b6a-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:arthur-AbCdEf';
+const TOKEN = 'handler-token-1a2b3c4d5e6f';
+const KEY = 'ep/AllTraffic/2026/11/24/12/00-01-123-abcd.jsonl';
+
+let s3: S3rverServer;
+let secrets: SecretsManagerStub;
+let arthur: ArthurReceiver;
+let inferences = 0;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  [s3, secrets, arthur] = await Promise.all([startS3rver(), startSecretsManagerStub({ [ARN]: TOKEN }), startArthurReceiver({ token: TOKEN })]);
+  await s3.createBucket(BUCKET);
+  const generator = new CaptureGenerator({ seed: 21 });
+  let text = '';
+  for (let i = 0; i < 10; i++) {
+    const line = generator.line();
+    text += `${line.text}\n`;
+    inferences += line.inferences;
+  }
+  await s3.put(BUCKET, KEY, text);
+});
+afterAll(() => Promise.all([s3.close(), secrets.close(), arthur.close()]));
+afterEach(() => {
+  process.env = { ...savedEnv };
+  jest.resetModules();
+});
+
+function configure(overrides: Record<string, string | undefined> = {}): void {
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    ARTHUR_HOST: arthur.url,
+    ARTHUR_TOKEN_SECRET_ARN: ARN,
+    ARTHUR_HOST_ALLOWLIST: '127.0.0.1',
+    // Each re-import would print the SDK's Node 20 notice again.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+}
+
+const context = { getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const event: UploadPartEvent = {
+  part: { bucket: BUCKET, key: KEY, index: 0, records: 10, inferences: 0, bytes: 0 },
+  request: { bucket: BUCKET, key: KEY, size: 0, modelId: MODEL, mappingPrefix: 'ep/' },
+};
+
+describe('upload handler', () => {
+  it('uploads a part with the configured host and secret', async () => {
+    configure();
+    const { handler } = await import('../../../functions/upload/handler.js');
+    const logged = jest.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const result = await handler({ ...event, part: { ...event.part, inferences } }, context);
+      expect(result).toMatchObject({ partIndex: 0, status: 207, success: inferences, failure: 0 });
+      expect(arthur.received(MODEL)).toHaveLength(inferences);
+      const lines = logged.mock.calls.map((call) => JSON.parse(String(call[0])) as Record<string, unknown>);
+      expect(lines).toEqual([expect.objectContaining({ level: 'info', function: 'upload-part', modelId: MODEL })]);
+      expect(JSON.stringify(lines)).not.toContain(TOKEN);
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  it('rethrows the typed error for the workflow and logs it as one JSON line', async () => {
+    configure();
+    const { handler } = await import('../../../functions/upload/handler.js');
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      arthur.setFaults({ status: 502 });
+      await expect(handler(event, context)).rejects.toMatchObject({ name: 'ArthurUnavailableError' });
+      const line = JSON.parse(String(logged.mock.calls[0]?.[0])) as Record<string, unknown>;
+      expect(line).toMatchObject({ level: 'error', errorName: 'ArthurUnavailableError', status: 502, modelId: MODEL, key: KEY });
+      expect(JSON.stringify(logged.mock.calls)).not.toContain(TOKEN);
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  it.each([['ARTHUR_HOST'], ['ARTHUR_TOKEN_SECRET_ARN'], ['ARTHUR_HOST_ALLOWLIST']])('fails the cold start naming %s when it is missing', async (name) => {
+    configure({ [name]: undefined });
+    await expect(import('../../../functions/upload/handler.js')).rejects.toThrow(name);
+  });
+
+  it.each([
+    ['a default host outside the allowlist', { ARTHUR_HOST: 'https://app.arthur.ai' }, /not in the allowlist/],
+    ['a timeout that is not a number', { ARTHUR_TIMEOUT_MS: '30s' }, /ARTHUR_TIMEOUT_MS/],
+    ['a malformed allowlist', { ARTHUR_HOST_ALLOWLIST: 'https://app.arthur.ai/' }, /allowlist entry/],
+  ])('fails the cold start on %s', async (_label, overrides, message) => {
+    configure(overrides);
+    await expect(import('../../../functions/upload/handler.js')).rejects.toThrow(message);
+  });
+});

@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { uploadPart, type UploadPartDeps } from '../../../functions/upload/upload-part.js';
+import { startArthurReceiver, type ArthurReceiver } from '../../../local/arthur-receiver.js';
+import { CaptureGenerator } from '../../../local/captures.js';
+import { HttpArthurApi, parseAllowlist } from '../../../src/arthur/index.js';
+import { createObjectSource } from '../../../src/aws/object-source.js';
+import { createTokenProvider } from '../../../src/aws/token-provider.js';
+import type { UploadPartEvent } from '../../../src/contracts.js';
+import {
+  ArthurAuthError,
+  ArthurUnavailableError,
+  CaptureUnreadableError,
+  ConfigurationError,
+} from '../../../src/errors.js';
+import { startS3rver, type S3rverServer } from '../../support/s3rver-server.js';
+import { answerAfterBody, startScriptedServer } from '../../support/scripted-server.js';
+import { startSecretsManagerStub, type SecretsManagerStub } from '../../support/secrets-manager-stub.js';
+
+const BUCKET = 'datacapture';
+const MODEL = '3e0c1a9b-5f2d-4e8a-b7c6-d5e4f3a2b1c0';
+const DEFAULT_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:arthur-default-AbCdEf';
+const TEAM_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:arthur-team-b-GhIjKl';
+const TOKEN = 'default-token-5d1f0c9e8b7a';
+const TEAM_TOKEN = 'team-b-token-3a2b1c0d9e8f';
+
+let s3: S3rverServer;
+let secrets: SecretsManagerStub;
+let arthur: ArthurReceiver;
+let teamArthur: ArthurReceiver;
+const api = new HttpArthurApi();
+const file = { key: 'models/churn/ep/AllTraffic/2026/11/24/12/00-01-123-6f1e.jsonl', text: '', inferences: 0 };
+
+beforeAll(async () => {
+  [s3, secrets, arthur, teamArthur] = await Promise.all([
+    startS3rver(),
+    startSecretsManagerStub({ [DEFAULT_ARN]: TOKEN, [TEAM_ARN]: JSON.stringify({ token: TEAM_TOKEN }) }),
+    startArthurReceiver({ token: TOKEN }),
+    startArthurReceiver({ token: TEAM_TOKEN }),
+  ]);
+  await s3.createBucket(BUCKET);
+  const generator = new CaptureGenerator({ seed: 11 });
+  for (let i = 0; i < 60; i++) {
+    const line = generator.line();
+    file.text += `${line.text}\n`;
+    file.inferences += line.inferences;
+  }
+  await s3.put(BUCKET, file.key, file.text);
+});
+afterAll(async () => {
+  api.close();
+  await Promise.all([s3.close(), secrets.close(), arthur.close(), teamArthur.close()]);
+});
+beforeEach(() => {
+  arthur.reset();
+  teamArthur.reset();
+  secrets.calls.length = 0;
+});
+
+function event(request: Partial<UploadPartEvent['request']> = {}, part: Partial<UploadPartEvent['part']> = {}): UploadPartEvent {
+  return {
+    part: { bucket: BUCKET, key: file.key, index: 0, records: 60, inferences: file.inferences, bytes: file.text.length, ...part },
+    request: { bucket: BUCKET, key: file.key, size: file.text.length, modelId: MODEL, mappingPrefix: 'models/churn/', ...request },
+  };
+}
+
+function deps(overrides: Partial<UploadPartDeps> = {}): UploadPartDeps & { logs: unknown[] } {
+  const logs: unknown[] = [];
+  return {
+    openPart: createObjectSource(s3.client()),
+    getToken: createTokenProvider(secrets.client()),
+    arthur: api,
+    defaultHost: arthur.url,
+    defaultSecretArn: DEFAULT_ARN,
+    allowlist: parseAllowlist('127.0.0.1, localhost'),
+    timeoutMs: 10_000,
+    log: (level, message, fields) => logs.push({ level, message, ...fields }),
+    logs,
+    ...overrides,
+  };
+}
+
+describe('UploadPart', () => {
+  it('streams the part from S3 to Arthur and returns Arthur\'s counts', async () => {
+    const d = deps();
+    const result = await uploadPart(event(), d);
+    expect(result).toEqual({ partIndex: 0, status: 207, inferences: file.inferences, success: file.inferences, failure: 0, total: file.inferences });
+    expect(arthur.received(MODEL)).toHaveLength(file.inferences);
+    expect(secrets.calls).toEqual([DEFAULT_ARN]);
+    expect(d.logs).toEqual([expect.objectContaining({ level: 'info', modelId: MODEL, key: file.key, success: file.inferences, bytes: file.text.length })]);
+    expect(JSON.stringify(d.logs)).not.toContain(TOKEN);
+  });
+
+  it('uses the mapping\'s host and secret when the request overrides them', async () => {
+    const teamHost = teamArthur.url.replace('127.0.0.1', 'localhost');
+    const result = await uploadPart(event({ arthurHost: teamHost, tokenSecretArn: TEAM_ARN }), deps());
+    expect(result.success).toBe(file.inferences);
+    expect(teamArthur.received(MODEL)).toHaveLength(file.inferences);
+    expect(arthur.stats().total).toBe(0);
+    expect(secrets.calls).toEqual([TEAM_ARN]);
+  });
+
+  it('treats empty overrides as none', async () => {
+    await uploadPart(event({ arthurHost: '', tokenSecretArn: '' }), deps());
+    expect(arthur.received(MODEL)).toHaveLength(file.inferences);
+  });
+
+  it.each([
+    ['a host outside the allowlist', { arthurHost: 'https://collector.evil.example' }, /not in the allowlist/],
+    ['plain http off loopback', { arthurHost: 'http://app.arthur.ai' }, /plain http/],
+    ['a model ID that is not a UUID', { modelId: 'churn-model' }, /not a UUID/],
+  ])('refuses %s with ConfigurationError before the token is read', async (_label, request, message) => {
+    await expect(uploadPart(event(request), deps())).rejects.toThrow(ConfigurationError);
+    await expect(uploadPart(event(request), deps())).rejects.toThrow(message);
+    expect(secrets.calls).toEqual([]);
+    expect(arthur.stats().total).toBe(0);
+  });
+
+  it('refuses an event without a part, pointing at the state machine', async () => {
+    await expect(uploadPart({ request: event().request } as unknown as UploadPartEvent, deps())).rejects.toThrow(/ItemSelector/);
+  });
+
+  it('a part missing from S3 → CaptureUnreadableError, nothing sent', async () => {
+    await expect(uploadPart(event({}, { key: 'models/churn/gone.jsonl' }), deps())).rejects.toThrow(CaptureUnreadableError);
+    expect(arthur.stats().total).toBe(0);
+  });
+
+  it('a wrong token → ArthurAuthError (not retried by the workflow), without the token in the message', async () => {
+    secrets.setSecret(TEAM_ARN, 'revoked-token-7f7f7f7f');
+    try {
+      const err = (await uploadPart(event({ tokenSecretArn: TEAM_ARN }), deps()).catch((e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(ArthurAuthError);
+      expect(err.message).not.toContain('revoked-token-7f7f7f7f');
+    } finally {
+      secrets.setSecret(TEAM_ARN, JSON.stringify({ token: TEAM_TOKEN }));
+    }
+  });
+
+  it('an Arthur outage → ArthurUnavailableError; the retry sends the part once and Arthur holds it once', async () => {
+    arthur.setFaults({ status: 503 });
+    const d = deps();
+    await expect(uploadPart(event(), d)).rejects.toThrow(ArthurUnavailableError);
+    const retried = await uploadPart(event(), d);
+    expect(retried.success).toBe(file.inferences);
+    expect(arthur.stats().uploads[MODEL]).toBe(2);
+    expect(arthur.received(MODEL)).toHaveLength(file.inferences);
+    // One token read for both attempts: the cache.
+    expect(secrets.calls).toEqual([DEFAULT_ARN]);
+  });
+
+  it('a part sent twice shows as failures, not as new inferences', async () => {
+    await uploadPart(event(), deps());
+    const again = await uploadPart(event(), deps());
+    expect(again).toMatchObject({ success: 0, failure: file.inferences, total: file.inferences });
+    expect(again.failureSample).toHaveLength(5);
+  });
+
+  it('a 2xx without counts counts every inference of the part as a success', async () => {
+    const silent = await startScriptedServer(answerAfterBody(207, ''));
+    try {
+      const result = await uploadPart(event(), deps({ defaultHost: silent.url }));
+      expect(result).toMatchObject({ status: 207, success: file.inferences, failure: 0, total: file.inferences });
+      expect(result.failureSample).toBeUndefined();
+    } finally {
+      await silent.close();
+    }
+  });
+});
