@@ -196,7 +196,7 @@ function bindTaskStates(definition: StateMachineDefinition, options: WorkflowRun
   const handlers: Record<string, (input: any) => Promise<any>> = {};
   for (const [name, state] of allStates(definition)) {
     if (state.Type !== 'Task') continue;
-    const resource = String((state as { Resource: unknown }).Resource);
+    const resource = String(state.Resource);
     const integration = DYNAMODB_INTEGRATION.exec(resource);
     if (integration) {
       const client = options.dynamodb;
@@ -245,7 +245,7 @@ async function callDynamoDb(client: DynamoDBClient, action: string, params: any)
           ? new UpdateItemCommand(params)
           : new DeleteItemCommand(params);
   try {
-    const { $metadata: _metadata, ...result } = (await client.send(command as never)) as Record<string, unknown>;
+    const { $metadata: _metadata, ...result } = (await client.send(command as never)) as unknown as Record<string, unknown>;
     return structuredJson(result);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
@@ -259,7 +259,7 @@ function structuredJson(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
 }
 
-type AnyState = { Type: string; Retry?: unknown[]; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition; Branches?: StateMachineDefinition[] };
+type AnyState = { Type: string; Resource?: unknown; Retry?: unknown[]; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition; Branches?: StateMachineDefinition[] };
 
 /** Every state with its name, including those of Map iterators and Parallel branches. */
 function* allStates(definition: { States: Record<string, unknown> }): Generator<[string, AnyState]> {

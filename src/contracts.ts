@@ -34,6 +34,7 @@ export interface Part {
 
 /** What ValidateCapture returns (kept at `$.validation`): references and counts only. */
 export interface ValidationResult {
+  /** At least one part whenever `inferences` > 0 (the workflow maps over them). */
   parts: Part[];
   records: number;
   inferences: number;
@@ -80,19 +81,49 @@ export interface MappingItem {
 
 export type IngestionStatus = 'UPLOADED' | 'PARTIAL' | 'REJECTED' | 'FAILED';
 
-/** An item of the ingestions table (partition key `objectKey` = `{bucket}/{key}`), written by the workflow. */
+/** What Arthur answered for one part, as the workflow records it in `IngestionItem.parts`. */
+export interface PartOutcome {
+  partIndex: number;
+  httpStatus: number;
+  inferences: number;
+  success: number;
+  failure: number;
+  total: number;
+}
+
+/**
+ * An item of the ingestions table (partition key `objectKey` = `{bucket}/{key}`; GSI `byModel` on modelId +
+ * updatedAt), written by the workflow's DynamoDB states (statemachines/ingest.asl.yml).
+ *
+ * UPLOADED/PARTIAL items carry records, inferences, rejected, partCount and parts (+ quarantineKey when records
+ * were quarantined); REJECTED items carry error and cause (+ the counts and quarantineKey when validation returned
+ * instead of throwing); FAILED items carry error and cause. A Lambda error's cause is the Lambda runtime's JSON
+ * document `{errorType, errorMessage, trace}`.
+ */
 export interface IngestionItem {
   objectKey: string;
   status: IngestionStatus;
   modelId: string;
+  /** The mapping prefix that routed the object (added by the workflow). */
+  mappingPrefix?: string;
   executionName: string;
   records?: number;
   inferences?: number;
   rejected?: number;
+  /** Number of parts uploaded (added by the workflow). */
+  partCount?: number;
+  /** Arthur's answer per part (added by the workflow). */
+  parts?: PartOutcome[];
+  /**
+   * Not written by the workflow: ASL has no sum over a list, so the totals are the sums over `parts`
+   * (a reader computes them). PARTIAL already says whether any part had failures.
+   */
   arthurSuccess?: number;
   arthurFailure?: number;
   error?: string;
   cause?: string;
   quarantineKey?: string;
+  /** When the execution started (added by the workflow). */
+  startedAt?: string;
   updatedAt: string;
 }

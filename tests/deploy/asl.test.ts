@@ -1,0 +1,122 @@
+/**
+ * Static checks of every state machine file: valid ASL, error names that exist, a retry policy that never
+ * re-sends what cannot succeed, and references that serverless.yml declares.
+ */
+import { describe, expect, it } from '@jest/globals';
+import aslValidator from 'asl-validator';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { WORKFLOW_ERROR_NAMES } from '../../src/errors.js';
+import { ROOT } from '../support/cloudformation.js';
+
+const dir = join(ROOT, 'statemachines');
+const files = readdirSync(dir).filter((f) => f.endsWith('.asl.yml'));
+const serverless = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as {
+  functions: Record<string, { timeout?: number }>;
+  resources: Array<{ Resources?: Record<string, unknown> | string }>;
+};
+
+/** Errors the workflow must never retry: the same request, or the same file, cannot succeed. */
+const NEVER_RETRIED = WORKFLOW_ERROR_NAMES.filter((n) => n !== 'ArthurUnavailableError' && n !== 'ArthurThrottledError');
+
+type State = Record<string, any>;
+function* states(definition: { States: Record<string, State> }): Generator<[string, State]> {
+  for (const [name, state] of Object.entries(definition.States)) {
+    yield [name, state];
+    const nested = state.ItemProcessor ?? state.Iterator;
+    if (nested) yield* states(nested);
+    for (const branch of state.Branches ?? []) yield* states(branch);
+  }
+}
+
+function* strings(value: unknown): Generator<string> {
+  if (typeof value === 'string') yield value;
+  else if (Array.isArray(value)) for (const v of value) yield* strings(v);
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* strings(k), yield* strings(v);
+}
+
+/** Logical IDs serverless.yml gives its functions: `validate` → ValidateLambdaFunction. */
+const functionLogicalIds = new Map(
+  Object.entries(serverless.functions).map(([name, fn]) => [`${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`, fn]),
+);
+const declaredResources = new Set(
+  serverless.resources.flatMap((fragment) => (typeof fragment.Resources === 'object' ? Object.keys(fragment.Resources) : [])),
+);
+
+it('has at least the ingest state machine', () => {
+  expect(files).toContain('ingest.asl.yml');
+});
+
+describe.each(files)('%s', (file) => {
+  const definition = parseYaml(readFileSync(join(dir, file), 'utf8')) as { States: Record<string, State> };
+  const all = [...states(definition)];
+
+  it('is valid Amazon States Language (asl-validator, intrinsics included)', () => {
+    const result = aslValidator(definition);
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('names in every ErrorEquals a States.* or Lambda.* error, TimeoutError, or an error of src/errors.ts', () => {
+    const names = all.flatMap(([, s]) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals));
+    expect(names.length).toBeGreaterThan(0);
+    const allowed = (name: string) =>
+      /^States\.[A-Za-z]+$/.test(name) ||
+      /^Lambda\.[A-Za-z]+$/.test(name) ||
+      name === 'TimeoutError' ||
+      (WORKFLOW_ERROR_NAMES as readonly string[]).includes(name);
+    expect(names.filter((n) => !allowed(n))).toEqual([]);
+  });
+
+  it('never retries an error whose request cannot succeed (4xx, auth, configuration, rejected or unreadable capture)', () => {
+    const retried = all.flatMap(([name, s]) =>
+      (s.Retry ?? []).flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals.map((e) => `${name}: ${e}`)),
+    );
+    for (const error of [...NEVER_RETRIED, 'States.ALL']) {
+      expect(retried.filter((r) => r.endsWith(`: ${error}`))).toEqual([]);
+    }
+    // TaskFailed is a catch-all: only idempotent service writes (DynamoDB PutItem) may retry on it.
+    const taskFailed = all.filter(([, s]) => (s.Retry ?? []).some((r: { ErrorEquals: string[] }) => r.ErrorEquals.includes('States.TaskFailed')));
+    for (const [name, s] of taskFailed) expect(`${name} ${s.Resource}`).toMatch(/dynamodb:putItem$/);
+  });
+
+  it('backs off every retry of a Lambda task exponentially, capped, with full jitter', () => {
+    const lambdaTasks = all.filter(([, s]) => s.Type === 'Task' && s.Resource?.['Fn::GetAtt']);
+    expect(lambdaTasks.length).toBeGreaterThan(0);
+    for (const [name, s] of lambdaTasks) {
+      expect([name, s.Retry?.length ?? 0]).not.toEqual([name, 0]);
+      for (const retrier of s.Retry) {
+        expect({ name, JitterStrategy: retrier.JitterStrategy }).toEqual({ name, JitterStrategy: 'FULL' });
+        expect(retrier.BackoffRate).toBeGreaterThan(1);
+        expect(retrier.MaxAttempts).toBeGreaterThan(0);
+        if (retrier.MaxAttempts > 2) expect(retrier.MaxDelaySeconds).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('gives each Lambda task a TimeoutSeconds above its function timeout in serverless.yml', () => {
+    for (const [name, s] of all.filter(([, st]) => st.Type === 'Task' && st.Resource?.['Fn::GetAtt'])) {
+      const [logicalId, attribute] = s.Resource['Fn::GetAtt'] as [string, string];
+      expect(attribute).toBe('Arn');
+      const fn = functionLogicalIds.get(logicalId);
+      expect({ name, declared: fn !== undefined }).toEqual({ name, declared: true });
+      expect(s.TimeoutSeconds).toBeGreaterThan(fn!.timeout ?? 6);
+    }
+  });
+
+  it('refers only to tables and functions that serverless.yml declares', () => {
+    const refs = [...JSON.stringify(definition).matchAll(/"Ref":"([^"]+)"/g)].map((m) => m[1]!);
+    for (const ref of refs) expect(declaredResources).toContain(ref);
+  });
+
+  it('uses JSONPath only (the local engine silently ignores JSONata)', () => {
+    expect((definition as { QueryLanguage?: string }).QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    for (const [, s] of all) expect(s.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    expect([...strings(definition)].filter((s) => s.includes('{%'))).toEqual([]);
+  });
+
+  it('uses no JSONPath filter expression, which the local engine and AWS evaluate differently', () => {
+    expect([...strings(definition)].filter((s) => /\[\?\(/.test(s))).toEqual([]);
+  });
+});

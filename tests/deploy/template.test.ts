@@ -1,0 +1,480 @@
+/**
+ * `osls package` of the real service, then assertions on the CloudFormation it would deploy: one bucket-wide
+ * notification, least-privilege roles per function, encrypted private buckets, PITR tables, alarms, and the
+ * state machine definition being the ASL file. Packaged twice: with the capture bucket created by the stack
+ * (defaults), and with an existing bucket plus every optional parameter set.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { resolveIntrinsics } from '../../local/workflow-runner.js';
+import {
+  ROOT,
+  actionsOf,
+  packageService,
+  pathsContaining,
+  readZip,
+  resolveConditions,
+  resourcesFor,
+  resourcesOfType,
+  roleStatements,
+  type Packaged,
+  type Template,
+} from '../support/cloudformation.js';
+
+const STATE_MACHINE_NAME = 'capture-router-dev-ingest';
+const EXISTING = {
+  captureBucketExisting: 'true',
+  captureBucketName: 'acme-sagemaker-captures',
+  arthurTokenSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:arthur/prod-token-AbCdEf',
+  captureBucketKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:capture-router-alarms',
+  tracing: 'true',
+};
+
+/**
+ * Actions AWS offers no resource-level permission for, so `Resource: "*"` is the only way to grant them:
+ * - CloudWatch Logs vended-log delivery, which Step Functions logging uses;
+ * - X-Ray trace and sampling calls (only when tracing is on).
+ */
+const AWS_REQUIRES_STAR = new Set([
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+]);
+
+const FUNCTIONS = { router: 'RouterLambdaFunction', validate: 'ValidateLambdaFunction', upload: 'UploadLambdaFunction' } as const;
+const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+
+let created: Packaged;
+let existing: Packaged;
+beforeAll(async () => {
+  // One after the other: serverless-esbuild builds in the service directory.
+  created = await packageService();
+  existing = await packageService(EXISTING);
+}, 180_000);
+afterAll(() => {
+  for (const packaged of [created, existing]) if (packaged) rmSync(packaged.dir, { recursive: true, force: true });
+});
+
+const CONFIGS = ['created bucket', 'existing bucket'] as const;
+type Config = (typeof CONFIGS)[number];
+const templateOf = (config: Config) => (config === 'created bucket' ? created.template : existing.template);
+const both = () => CONFIGS.map((config) => [config, templateOf(config)] as [Config, Template]);
+
+describe('the capture bucket notification', () => {
+  it('is one rule on the bucket the stack creates: ObjectCreated, suffix .jsonl, no prefix', () => {
+    const t = created.template;
+    const notified = resourcesOfType(t, 'AWS::S3::Bucket').filter(([, b]) => b.Properties?.NotificationConfiguration);
+    expect(notified.map(([id]) => id)).toEqual(['S3BucketCaptureBucket']);
+    const [, bucket] = notified[0]!;
+    expect(bucket.Properties.BucketName).toBe('capture-router-dev-datacapture');
+    const { LambdaConfigurations, QueueConfigurations, TopicConfigurations } = bucket.Properties.NotificationConfiguration;
+    expect(QueueConfigurations).toBeUndefined();
+    expect(TopicConfigurations).toBeUndefined();
+    expect(LambdaConfigurations).toEqual([
+      {
+        Event: 's3:ObjectCreated:*',
+        Function: getAtt('RouterLambdaFunction'),
+        Filter: { S3Key: { Rules: [{ Name: 'suffix', Value: '.jsonl' }] } },
+      },
+    ]);
+    expect(resourcesOfType(t, 'Custom::S3')).toEqual([]);
+    const [[, permission]] = resourcesOfType(t, 'AWS::Lambda::Permission') as [[string, any]];
+    expect(permission.Properties).toMatchObject({ Principal: 's3.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' } });
+  });
+
+  it('is one rule added to an existing bucket by the custom resource: ObjectCreated, suffix .jsonl, no prefix', () => {
+    const t = existing.template;
+    const custom = resourcesOfType(t, 'Custom::S3');
+    expect(custom).toHaveLength(1);
+    const [, resource] = custom[0]!;
+    expect(resource.Properties.BucketName).toBe('acme-sagemaker-captures');
+    expect(resource.Properties.FunctionName).toBe('capture-router-dev-router');
+    expect(resource.Properties.BucketConfigs).toEqual([{ Event: 's3:ObjectCreated:*', Rules: [{ Suffix: '.jsonl' }] }]);
+    expect(resourcesOfType(t, 'AWS::S3::Bucket').filter(([, b]) => b.Properties?.NotificationConfiguration)).toEqual([]);
+    // Someone else's bucket: the stack neither creates it nor replaces its policy.
+    expect(resourcesOfType(t, 'AWS::S3::Bucket').map(([id]) => id).sort()).toEqual(['ArtifactsBucket', 'ServerlessDeploymentBucket']);
+    expect(t.Resources.CaptureBucketPolicy).toBeUndefined();
+  });
+
+  it('keeps a bucket the stack creates private, encrypted and TLS-only', () => {
+    const t = created.template;
+    expect(t.Resources.S3BucketCaptureBucket!.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(t.Resources.S3BucketCaptureBucket!.Properties.BucketEncryption).toBeDefined();
+    expectDenyWithoutTls(t.Resources.CaptureBucketPolicy!.Properties.PolicyDocument);
+  });
+});
+
+describe('IAM', () => {
+  it.each(CONFIGS)('gives each function its own role (%s)', (label) => {
+    const t = templateOf(label);
+    expect(t.Resources.IamRoleLambdaExecution).toBeUndefined();
+    const roles = Object.values(FUNCTIONS).map((id) => t.Resources[id]!.Properties.Role);
+    expect(roles).toEqual([getAtt('RouterRole'), getAtt('ValidateRole'), getAtt('UploadRole')]);
+    for (const role of ['RouterRole', 'ValidateRole', 'UploadRole']) {
+      expect(t.Resources[role]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ]);
+    }
+  });
+
+  it.each(CONFIGS)('grants no Action "*" or "service:*" and Resource "*" only where AWS requires it (%s)', (label) => {
+    const t = templateOf(label);
+    for (const [roleId] of resourcesOfType(t, 'AWS::IAM::Role')) {
+      for (const s of roleStatements(t, roleId).filter((st) => st.Effect === 'Allow')) {
+        for (const action of s.Action) {
+          expect({ roleId, action, wildcard: action === '*' || /^[a-z0-9-]+:\*$/i.test(action) }).toMatchObject({ wildcard: false });
+        }
+        if (s.Resource.includes('*')) {
+          expect({ roleId, notRequiredByAws: s.Action.filter((a) => !AWS_REQUIRES_STAR.has(a)) }).toEqual({ roleId, notRequiredByAws: [] });
+        }
+      }
+    }
+  });
+
+  it.each(CONFIGS)('lets the router read mappings, start the ingest workflow and feed its DLQ, nothing else (%s)', (label) => {
+    const t = templateOf(label);
+    const s = roleStatements(t, 'RouterRole');
+    const tracing = t === existing.template ? ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'] : [];
+    expect(actionsOf(s)).toEqual(
+      [
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:SendMessage',
+        'states:StartExecution',
+        ...tracing,
+      ].sort(),
+    );
+    expect(resourcesFor(s, 'dynamodb:BatchGetItem')).toEqual([getAtt('MappingsTable')]);
+    expect(resourcesFor(s, 'dynamodb:GetItem')).toEqual([getAtt('MappingsTable')]);
+    expect(resourcesFor(s, 'states:StartExecution')).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}` },
+    ]);
+    expect(resourcesFor(s, 'sqs:SendMessage')).toEqual([getAtt('RouterDeadLetterQueue')]);
+    expect(resourcesFor(s, 'logs:PutLogEvents')).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/capture-router-dev-router:*' },
+    ]);
+  });
+
+  it.each(CONFIGS)('lets validate read captures and write only artifacts; no table, secret or workflow (%s)', (label) => {
+    const t = templateOf(label);
+    const s = roleStatements(t, 'ValidateRole');
+    const actions = actionsOf(s);
+    expect(actions.filter((a) => /^(dynamodb|secretsmanager|states|sqs|lambda):/.test(a))).toEqual([]);
+    expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']));
+    const bucket = label === 'created bucket' ? 'capture-router-dev-datacapture' : 'acme-sagemaker-captures';
+    expect(resourcesFor(s, 's3:GetObject')).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}/*` }]);
+    expect(resourcesFor(s, 's3:PutObject')).toEqual([{ 'Fn::Sub': '${ArtifactsBucket.Arn}/captures/*' }]);
+  });
+
+  it.each(CONFIGS)('lets upload read parts and the Arthur token secrets only: no DynamoDB, no writes (%s)', (label) => {
+    const t = templateOf(label);
+    const s = roleStatements(t, 'UploadRole');
+    const actions = actionsOf(s);
+    expect(actions.filter((a) => /^(dynamodb|states|sqs|lambda):/.test(a))).toEqual([]);
+    expect(actions.filter((a) => /^s3:(Put|Delete)/.test(a))).toEqual([]);
+    const bucket = label === 'created bucket' ? 'capture-router-dev-datacapture' : 'acme-sagemaker-captures';
+    expect(resourcesFor(s, 's3:GetObject')).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}/*` },
+      { 'Fn::Sub': '${ArtifactsBucket.Arn}/captures/*' },
+    ]);
+    const prefixPattern = {
+      'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:capture-router/*',
+    };
+    expect(resourcesFor(s, 'secretsmanager:GetSecretValue')).toEqual(
+      label === 'created bucket' ? [prefixPattern] : [EXISTING.arthurTokenSecretArn, prefixPattern],
+    );
+  });
+
+  it('lets validate and upload decrypt SSE-KMS captures only with the key given', () => {
+    const t = existing.template;
+    for (const role of ['ValidateRole', 'UploadRole']) {
+      expect(resourcesFor(roleStatements(t, role), 'kms:Decrypt')).toEqual([EXISTING.captureBucketKmsKeyArn]);
+    }
+    expect(t.Conditions!.HasCaptureBucketKmsKey).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [EXISTING.captureBucketKmsKeyArn, ''] }] });
+    expect(created.template.Conditions!.HasCaptureBucketKmsKey).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+
+  it.each(CONFIGS)('lets the state machine invoke its two tasks and put ingestion items, nothing else (%s)', (label) => {
+    const t = templateOf(label);
+    expect(t.Resources.IngestStateMachine!.Properties.RoleArn).toEqual(getAtt('IngestStateMachineRole'));
+    const trust = t.Resources.IngestStateMachineRole!.Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust).toEqual([
+      expect.objectContaining({ Principal: { Service: { 'Fn::Sub': 'states.${AWS::Region}.amazonaws.com' } }, Action: 'sts:AssumeRole' }),
+    ]);
+    const s = roleStatements(t, 'IngestStateMachineRole');
+    expect(resourcesFor(s, 'lambda:InvokeFunction')).toEqual([getAtt('ValidateLambdaFunction'), getAtt('UploadLambdaFunction')]);
+    expect(resourcesFor(s, 'dynamodb:PutItem')).toEqual([getAtt('IngestionsTable')]);
+    const scoped = actionsOf(s).filter((a) => !AWS_REQUIRES_STAR.has(a));
+    expect(scoped).toEqual(['dynamodb:PutItem', 'lambda:InvokeFunction']);
+  });
+
+  it('never builds anything from a Ref of the state machine but its output (a dependency cycle)', () => {
+    for (const [, t] of both()) {
+      const refs = pathsOfRefsTo(t, 'IngestStateMachine');
+      expect(refs).toEqual(['$.Outputs.IngestStateMachineArn.Value']);
+    }
+  });
+});
+
+describe('functions', () => {
+  it.each(CONFIGS)('run on nodejs22.x, the framework custom resource included (%s)', (label) => {
+    const t = templateOf(label);
+    const functions = resourcesOfType(t, 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(3);
+    for (const [id, fn] of functions) expect({ id, runtime: fn.Properties.Runtime }).toEqual({ id, runtime: 'nodejs22.x' });
+  });
+
+  it('keeps the secret ARN in IAM and in the environment as an ARN, and no secret value anywhere', () => {
+    const t = existing.template;
+    const allowed = [/^\$\.Conditions\.HasTokenSecretArn\./, /^\$\.Resources\.UploadRole\.Properties\.Policies/, /^\$\.Resources\.UploadLambdaFunction\.Properties\.Environment\.Variables\.ARTHUR_TOKEN_SECRET_ARN\b/];
+    const places = pathsContaining(t, EXISTING.arthurTokenSecretArn);
+    expect(places.length).toBeGreaterThanOrEqual(3);
+    expect(places.filter((p) => !allowed.some((a) => a.test(p)))).toEqual([]);
+
+    for (const [, template] of both()) {
+      for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+        const variables = resolveConditions(template, fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
+        for (const [name, value] of Object.entries(variables)) {
+          if (!/TOKEN|SECRET|PASSWORD|API_?KEY|CREDENTIAL/i.test(name)) continue;
+          const text = typeof value === 'string' ? value : ((value as { 'Fn::Sub'?: string })['Fn::Sub'] ?? JSON.stringify(value));
+          expect({ id, name, text }).toEqual({ id, name, text: expect.stringMatching(/^arn:(aws|\$\{AWS::Partition\}):secretsmanager:/) });
+        }
+      }
+    }
+  });
+
+  it.each(CONFIGS)('configure the router as the design says: async retries, DLQ, env from fixed names (%s)', (label) => {
+    const t = templateOf(label);
+    const config = t.Resources.RouterLambdaEvConf!.Properties;
+    expect(config.MaximumRetryAttempts).toBe(2);
+    expect(config.MaximumEventAgeInSeconds).toBeLessThanOrEqual(21600);
+    expect(config.DestinationConfig).toEqual({ OnFailure: { Destination: getAtt('RouterDeadLetterQueue') } });
+    expect(t.Resources.RouterLambdaFunction!.Properties.Environment.Variables).toEqual({
+      MAPPINGS_TABLE: { Ref: 'MappingsTable' },
+      STATE_MACHINE_ARN: { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}` },
+      MAPPING_CACHE_TTL_SECONDS: '60',
+    });
+    expect(t.Resources.IngestStateMachine!.Properties.StateMachineName).toBe(STATE_MACHINE_NAME);
+  });
+
+  it('give validate and upload the variables their handlers read', () => {
+    const t = created.template;
+    expect(Object.keys(t.Resources.ValidateLambdaFunction!.Properties.Environment.Variables).sort()).toEqual([
+      'ARTIFACTS_BUCKET',
+      'MAX_PART_BYTES',
+      'MAX_PART_RECORDS',
+    ]);
+    expect(Object.keys(t.Resources.UploadLambdaFunction!.Properties.Environment.Variables).sort()).toEqual([
+      'ARTHUR_HOST',
+      'ARTHUR_HOST_ALLOWLIST',
+      'ARTHUR_TIMEOUT_MS',
+      'ARTHUR_TOKEN_SECRET_ARN',
+    ]);
+  });
+
+  it('trace with X-Ray only when tracing is on', () => {
+    for (const id of Object.values(FUNCTIONS)) {
+      expect(existing.template.Resources[id]!.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(created.template.Resources[id]!.Properties.TracingConfig).toBeUndefined();
+    }
+    expect(existing.template.Resources.IngestStateMachine!.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect(created.template.Resources.IngestStateMachine!.Properties.TracingConfiguration).toEqual({ Enabled: false });
+  });
+
+  it('keep their logs for the configured retention', () => {
+    for (const id of ['RouterLogGroup', 'ValidateLogGroup', 'UploadLogGroup', 'IngestStateMachineLogGroup']) {
+      expect({ id, days: created.template.Resources[id]!.Properties.RetentionInDays }).toEqual({ id, days: 30 });
+    }
+  });
+
+  it.each(Object.keys(FUNCTIONS))('bundle %s as an ES module with the createRequire banner and without the AWS SDK', (name) => {
+    const files = readZip(join(created.dir, `${name}.zip`));
+    const handler = files.get(`functions/${name}/handler.mjs`);
+    expect(handler).toBeDefined();
+    const code = handler!.toString('utf8');
+    expect(code.split('\n')[0]).toBe("import { createRequire } from 'module'; const require = createRequire(import.meta.url);");
+    expect(code).toMatch(/from "@aws-sdk\/client-[a-z0-9-]+"/);
+    expect(code).not.toMatch(/\/\/ node_modules\/@aws-sdk\//);
+    expect([...files.keys()].filter((f) => f.includes('node_modules/@aws-sdk/'))).toEqual([]);
+  });
+});
+
+describe('data', () => {
+  it.each(CONFIGS)('keeps point-in-time recovery and on-demand billing on both tables (%s)', (label) => {
+    const t = templateOf(label);
+    expect(t.Resources.MappingsTable!.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'prefix', KeyType: 'HASH' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    expect(t.Resources.IngestionsTable!.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'objectKey', KeyType: 'HASH' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it.each(CONFIGS)('keeps the artifacts bucket private, encrypted, TLS-only and expiring (%s)', (label) => {
+    const t = templateOf(label);
+    const bucket = t.Resources.ArtifactsBucket!.Properties;
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toMatch(/AES256|aws:kms/);
+    expect(bucket.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Status: 'Enabled', Prefix: 'captures/', ExpirationInDays: 30 })]),
+    );
+    const policy = t.Resources.ArtifactsBucketPolicy!.Properties;
+    expect(policy.Bucket).toEqual({ Ref: 'ArtifactsBucket' });
+    expectDenyWithoutTls(policy.PolicyDocument);
+  });
+
+  it.each(CONFIGS)('keeps router failures 14 days in an encrypted queue (%s)', (label) => {
+    const t = templateOf(label);
+    expect(t.Resources.RouterDeadLetterQueue!.Properties).toMatchObject({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
+  });
+
+  it.each(CONFIGS)('exports the state machine ARN, the tables, the artifacts bucket and the DLQ URL (%s)', (label) => {
+    const t = templateOf(label);
+    expect(t.Outputs).toMatchObject({
+      IngestStateMachineArn: { Value: { Ref: 'IngestStateMachine' } },
+      MappingsTableName: { Value: { Ref: 'MappingsTable' } },
+      IngestionsTableName: { Value: { Ref: 'IngestionsTable' } },
+      ArtifactsBucketName: { Value: { Ref: 'ArtifactsBucket' } },
+      RouterDeadLetterQueueUrl: { Value: { Ref: 'RouterDeadLetterQueue' } },
+    });
+  });
+});
+
+describe('the state machine', () => {
+  it.each(CONFIGS)('logs errors only, without execution data, to its own log group (%s)', (label) => {
+    const t = templateOf(label);
+    const sm = t.Resources.IngestStateMachine!.Properties;
+    expect(sm.StateMachineType).toBe('STANDARD');
+    expect(sm.LoggingConfiguration).toEqual({
+      Level: 'ERROR',
+      IncludeExecutionData: false,
+      Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: getAtt('IngestStateMachineLogGroup') } }],
+    });
+    expect(t.Resources.IngestStateMachineLogGroup!.Properties.LogGroupName).toBe(`/aws/vendedlogs/states/${STATE_MACHINE_NAME}`);
+  });
+
+  it.each(CONFIGS)('is deployed with the definition of statemachines/ingest.asl.yml (%s)', (label) => {
+    const t = templateOf(label);
+    const file = parseYaml(readFileSync(join(ROOT, 'statemachines', 'ingest.asl.yml'), 'utf8'));
+    // The plugin's asl-validator run writes the default `QueryLanguage: JSONPath` into each state it checks:
+    // the same meaning, so it is left out of the comparison.
+    expect(withoutDefaultQueryLanguage(deployedDefinition(t))).toEqual(resolveIntrinsics(file, symbolic));
+  });
+
+  it('alarms on failed and timed-out executions and on a non-empty DLQ, notifying the topic when one is given', () => {
+    for (const [label, t] of both()) {
+      const failed = t.Resources.IngestExecutionsFailedAlarm!.Properties;
+      expect({ label, metric: `${failed.Namespace}/${failed.MetricName}` }).toEqual({ label, metric: 'AWS/States/ExecutionsFailed' });
+      expect(failed.Dimensions).toEqual([
+        { Name: 'StateMachineArn', Value: { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}` } },
+      ]);
+      expect(t.Resources.IngestExecutionsTimedOutAlarm!.Properties.MetricName).toBe('ExecutionsTimedOut');
+      const dlq = t.Resources.RouterDeadLetterAlarm!.Properties;
+      expect(dlq).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: getAtt('RouterDeadLetterQueue', 'QueueName') }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      for (const id of ['IngestExecutionsFailedAlarm', 'IngestExecutionsTimedOutAlarm', 'RouterDeadLetterAlarm']) {
+        expect(t.Resources[id]!.Properties.AlarmActions).toEqual({
+          'Fn::If': ['HasAlarmTopic', [label === 'created bucket' ? '' : EXISTING.alarmTopicArn], { Ref: 'AWS::NoValue' }],
+        });
+      }
+    }
+    expect(existing.template.Conditions!.HasAlarmTopic).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [EXISTING.alarmTopicArn, ''] }] });
+  });
+});
+
+// ---- helpers ------------------------------------------------------------------------------------------------
+
+function expectDenyWithoutTls(document: { Statement: any[] }) {
+  expect(document.Statement).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    ]),
+  );
+  const deny = document.Statement.find((s) => s.Effect === 'Deny');
+  expect(deny.Resource).toHaveLength(2); // the bucket and every object in it
+}
+
+function withoutDefaultQueryLanguage(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutDefaultQueryLanguage);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k, v]) => !(k === 'QueryLanguage' && v === 'JSONPath'))
+      .map(([k, v]) => [k, withoutDefaultQueryLanguage(v)]),
+  );
+}
+
+/** JSON paths of every Ref or GetAtt that names `logicalId`. */
+function pathsOfRefsTo(value: unknown, logicalId: string, path = '$'): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => pathsOfRefsTo(v, logicalId, `${path}[${i}]`));
+  if (!value || typeof value !== 'object') return [];
+  const o = value as Record<string, unknown>;
+  if (o.Ref === logicalId) return [path];
+  const att = o['Fn::GetAtt'];
+  if ((Array.isArray(att) && att[0] === logicalId) || (typeof att === 'string' && att.startsWith(`${logicalId}.`))) return [path];
+  if (typeof o['Fn::Sub'] === 'string' && o['Fn::Sub'].includes(`\${${logicalId}`)) return [path];
+  return Object.entries(o).flatMap(([k, v]) => pathsOfRefsTo(v, logicalId, `${path}.${k}`));
+}
+
+/** Resolves intrinsics to readable symbols, so the file and the deployed definition compare as equals. */
+const symbolic = {
+  functionArn: (id: string) => `<GetAtt ${id}.Arn>`,
+  tableArn: (id: string) => `<GetAtt ${id}.Arn>`,
+  ref: (id: string) => `<Ref ${id}>`,
+};
+
+/** The definition CloudFormation would hand to Step Functions, with its intrinsics in symbolic form. */
+function deployedDefinition(t: Template): unknown {
+  const raw = t.Resources.IngestStateMachine!.Properties.DefinitionString;
+  const [template, variables] =
+    typeof raw === 'string' ? [raw, {}] : Array.isArray(raw['Fn::Sub']) ? raw['Fn::Sub'] : [raw['Fn::Sub'], {}];
+  // serverless-step-functions may also inline a function's ARN from its name, which breaks no cycle here but
+  // would read differently: map those back to the function's logical ID.
+  const byName = new Map(resourcesOfType(t, 'AWS::Lambda::Function').map(([id, fn]) => [fn.Properties.FunctionName as string, id]));
+  const text = (template as string)
+    .replace(/arn:\$\{AWS::Partition\}:lambda:\$\{AWS::Region\}:\$\{AWS::AccountId\}:function:([\w-]+)/g, (m, name: string) =>
+      byName.has(name) ? `<GetAtt ${byName.get(name)}.Arn>` : m,
+    )
+    .replace(/\$\{([^}]+)\}/g, (_, name: string) =>
+      name in variables ? String(resolveIntrinsics((variables as Record<string, unknown>)[name], symbolic)) : `<Ref ${name}>`,
+    );
+  return JSON.parse(text);
+}
