@@ -45,4 +45,6 @@ console.log(`\nfile: ${file} (${sizeMB.toFixed(0)} MB, ${v.records} records, ${v
 console.log(`  parse limit : ${l.MBps.toFixed(1)} MB/s  peak RSS ${l.peakRssMB} MB   (runs: ${results.limit.map((r) => r.MBps).join(', ')})`);
 console.log(`  validator   : ${v.MBps.toFixed(1)} MB/s  peak RSS ${Math.max(...results.validator.map((r) => r.peakRssMB))} MB   (runs: ${results.validator.map((r) => r.MBps).join(', ')})`);
 console.log(`  ratio       : ${(v.MBps / l.MBps).toFixed(2)} of the parse limit (target ≥ 0.80); validator peak RSS target ≤ 160 MB`);
-if (v.inferences !== l.inferences) console.log(`  note: the two counted different inferences (${v.inferences} vs ${l.inferences})`);
+if (v.inferences !== l.inferences) {
+  console.log(`  note: inferences ${v.inferences} (validator) vs ${l.inferences} (limit): the limit counts CSV rows by newlines, so a newline inside a quoted field counts twice there`);
+}

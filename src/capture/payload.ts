@@ -193,20 +193,24 @@ export function checkItems(key: 'instances' | 'predictions', items: unknown[]): 
         message: `"${key}"[${i}] is ${describe(item)}; each inference must be an object ({"features": [...]} or feature-name keys)`,
       };
     }
-    const names = Object.keys(item);
-    if (names.length === 0) return { ok: false, code: 'BAD_JSON_SHAPE', message: `"${key}"[${i}] is an empty object` };
-    if (names.length === 1 && (names[0] === 'features' || names[0] === 'probabilities')) {
+    // Counting keys with for-in allocates nothing: this runs once per inference of every JSON record.
+    let count = 0;
+    let first = '';
+    let reservedHere: string | undefined;
+    for (const name in item) {
+      if (count++ === 0) first = name;
+      if (reservedHere === undefined && (name === 'instances' || name === 'predictions' || name === 'features' || name === 'probabilities')) reservedHere = name;
+    }
+    if (count === 0) return { ok: false, code: 'BAD_JSON_SHAPE', message: `"${key}"[${i}] is an empty object` };
+    if (count === 1 && (first === 'features' || first === 'probabilities')) {
       // Option 1: the reserved word is the wrapper itself, and it must wrap a list.
-      const wrapped = item[names[0]];
+      const wrapped = item[first];
       if (!Array.isArray(wrapped)) {
-        return { ok: false, code: 'BAD_JSON_SHAPE', message: `"${key}"[${i}].${names[0]} is ${describe(wrapped)}, not an array` };
+        return { ok: false, code: 'BAD_JSON_SHAPE', message: `"${key}"[${i}].${first} is ${describe(wrapped)}, not an array` };
       }
       continue;
     }
-    if (reserved === undefined) {
-      const name = names.find((n) => n === 'instances' || n === 'predictions' || n === 'features' || n === 'probabilities');
-      if (name !== undefined) reserved = `"${key}"[${i}] uses the reserved name "${name}"`;
-    }
+    if (reserved === undefined && reservedHere !== undefined) reserved = `"${key}"[${i}] uses the reserved name "${reservedHere}"`;
   }
   if (reserved !== undefined) {
     return {
