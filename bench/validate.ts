@@ -9,19 +9,21 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { writeCaptureFile, DEFAULT_MIX } from '../local/captures.js';
+import { writeCaptureFile, DEFAULT_MIX, type Kind } from '../local/captures.js';
 
 const exec = promisify(execFile);
-const { values } = parseArgs({ options: { mb: { type: 'string', default: '200' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { mb: { type: 'string', default: '200' }, runs: { type: 'string', default: '3' }, mix: { type: 'string' } } });
+// --mix csv,json1,… draws uniformly from those kinds instead of the default weighted mix.
+const mix = values.mix ? (values.mix.split(',') as Kind[]) : DEFAULT_MIX;
 const mb = Number(values.mb);
 const runs = Number(values.runs);
 const dir = '.bench';
 mkdirSync(dir, { recursive: true });
 
-const file = join(dir, `captures-${mb}mb-seed7.jsonl`);
+const file = join(dir, `captures-${mb}mb-seed7${values.mix ? `-${mix.join('-')}` : ''}.jsonl`);
 if (!existsSync(file)) {
-  process.stdout.write(`generating ${file} (seeded realistic mix: ${[...new Set(DEFAULT_MIX)].join(', ')}) … `);
-  const written = await writeCaptureFile(file, { bytes: mb * 1024 * 1024, seed: 7 });
+  process.stdout.write(`generating ${file} (seeded mix: ${[...new Set(mix)].join(', ')}) … `);
+  const written = await writeCaptureFile(file, { bytes: mb * 1024 * 1024, seed: 7, mix });
   console.log(`${written.records} records, ${written.inferences} inferences`);
 }
 // The validator runs bundled with plain node, as the baseline does: no TypeScript loader in either process.

@@ -15,25 +15,23 @@ export function partnerInferenceIds(id: string, inferences: number): string[] {
  * A compact set of strings for duplicate detection within one file, remembering the line each came from.
  *
  * Hundreds of thousands of IDs kept as JS strings in a Set cost tens of MB; this keeps a 63-bit fingerprint and a
- * line number per ID in typed arrays (12 to 24 bytes per ID, by load). Two different IDs sharing a fingerprint is
- * the only way it can err (a false "duplicate"): for a file of one million IDs that chance is about 5·10⁻⁸.
+ * line number per ID in one typed array (12 to 24 bytes per ID, by load), each slot's three words side by side so
+ * that a probe touches one cache line. Two different IDs sharing a fingerprint is the only way it can err (a false
+ * "duplicate"): for a file of one million IDs that chance is about 5·10⁻⁸.
  * @example
  * const seen = new FingerprintSet();
  * seen.add('a', 3); seen.lineOf('a') // 3
  */
 export class FingerprintSet {
-  private hi: Uint32Array;
-  private lo: Uint32Array;
-  private lines: Uint32Array;
+  /** Slot i: [3i] high hash, [3i+1] low hash (odd, so 0/0 means empty), [3i+2] line. */
+  private slots: Uint32Array;
   private mask: number;
   private count = 0;
 
   constructor(initialCapacity = 1024) {
     let cap = 16;
     while (cap * 3 < initialCapacity * 4) cap *= 2;
-    this.hi = new Uint32Array(cap);
-    this.lo = new Uint32Array(cap);
-    this.lines = new Uint32Array(cap);
+    this.slots = new Uint32Array(cap * 3);
     this.mask = cap - 1;
   }
 
@@ -44,93 +42,123 @@ export class FingerprintSet {
   /** The line number an equal string was added with, or 0 when absent. */
   lineOf(id: string): number {
     hash(id);
-    const slot = this.find(h1, h2);
-    return this.hi[slot] === 0 && this.lo[slot] === 0 ? 0 : this.lines[slot];
+    const at = this.find(h1, h2) * 3;
+    return this.slots[at + 1] === 0 ? 0 : this.slots[at + 2];
   }
 
   /** Adds the string; returns false (and keeps the first line) when it was already there. */
   add(id: string, line: number): boolean {
     hash(id);
-    return this.insert(h1, h2, line);
-  }
-
-  /**
-   * Adds all of a record's IDs, or none of them: when one was already there, returns it with the line it came
-   * from and leaves the set as it was. Each ID is hashed once.
-   */
-  addAll(ids: readonly string[], line: number): { id: string; line: number } | undefined {
-    if (ids.length === 1) {
-      hash(ids[0]);
-      const slot = this.find(h1, h2);
-      if (this.hi[slot] !== 0 || this.lo[slot] !== 0) return { id: ids[0], line: this.lines[slot] };
-      this.insert(h1, h2, line);
-      return undefined;
-    }
-    const fingerprints = new Uint32Array(ids.length * 2);
-    for (let i = 0; i < ids.length; i++) {
-      hash(ids[i]);
-      const slot = this.find(h1, h2);
-      if (this.hi[slot] !== 0 || this.lo[slot] !== 0) return { id: ids[i], line: this.lines[slot] };
-      fingerprints[2 * i] = h1;
-      fingerprints[2 * i + 1] = h2;
-    }
-    for (let i = 0; i < ids.length; i++) this.insert(fingerprints[2 * i], fingerprints[2 * i + 1], line);
-    return undefined;
-  }
-
-  private insert(a: number, b: number, line: number): boolean {
-    const slot = this.find(a, b);
-    if (this.hi[slot] !== 0 || this.lo[slot] !== 0) return false;
-    this.hi[slot] = a;
-    this.lo[slot] = b;
-    this.lines[slot] = line;
-    // Linear probing stays short up to 3/4 full; growing later keeps the table at ~12 bytes per ID.
-    if (++this.count * 4 > this.hi.length * 3) this.grow();
+    const slot = this.find(h1, h2);
+    if (this.slots[slot * 3 + 1] !== 0) return false;
+    this.fill(slot, h1, h2, line);
     return true;
   }
 
+  /**
+   * Adds the partner IDs of one record — `base` alone, or `base_0` … `base_{count-1}` — or none of them: when one
+   * was already there, returns it with the line it came from and leaves the set as it was. The suffixed IDs are
+   * hashed from the base's hash state, never built as strings (building and flattening them cost more than the
+   * whole lookup).
+   */
+  addRecord(base: string, count: number, line: number): { id: string; line: number } | undefined {
+    hashFrom(base, 0x811c9dc5, 0x050c5d1f);
+    if (count === 1) {
+      finish(baseA, baseB);
+      const slot = this.find(h1, h2);
+      if (this.slots[slot * 3 + 1] !== 0) return { id: base, line: this.slots[slot * 3 + 2] };
+      this.fill(slot, h1, h2, line);
+      return undefined;
+    }
+    const a0 = Math.imul(baseA ^ 95, 0x01000193); // '_'
+    const b0 = Math.imul(baseB ^ 95, 0x5bd1e995);
+    const fingerprints = new Uint32Array(count * 2);
+    for (let i = 0; i < count; i++) {
+      suffixHash(a0, b0, i);
+      const slot = this.find(h1, h2);
+      if (this.slots[slot * 3 + 1] !== 0) return { id: `${base}_${i}`, line: this.slots[slot * 3 + 2] };
+      fingerprints[2 * i] = h1;
+      fingerprints[2 * i + 1] = h2;
+    }
+    for (let i = 0; i < count; i++) {
+      const slot = this.find(fingerprints[2 * i], fingerprints[2 * i + 1]);
+      if (this.slots[slot * 3 + 1] === 0) this.fill(slot, fingerprints[2 * i], fingerprints[2 * i + 1], line);
+    }
+    return undefined;
+  }
+
+  private fill(slot: number, a: number, b: number, line: number): void {
+    const at = slot * 3;
+    this.slots[at] = a;
+    this.slots[at + 1] = b;
+    this.slots[at + 2] = line;
+    // Linear probing stays short up to 3/4 full.
+    if (++this.count * 4 > (this.mask + 1) * 3) this.grow();
+  }
+
   private find(a: number, b: number): number {
+    const slots = this.slots;
     let slot = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
     for (;;) {
-      const x = this.hi[slot];
-      const y = this.lo[slot];
-      if ((x === 0 && y === 0) || (x === a && y === b)) return slot;
+      const y = slots[slot * 3 + 1];
+      if (y === 0 || (y === b && slots[slot * 3] === a)) return slot;
       slot = (slot + 1) & this.mask;
     }
   }
 
   private grow(): void {
-    const { hi, lo, lines } = this;
-    const cap = hi.length * 2;
-    this.hi = new Uint32Array(cap);
-    this.lo = new Uint32Array(cap);
-    this.lines = new Uint32Array(cap);
+    const old = this.slots;
+    const cap = (this.mask + 1) * 2;
+    this.slots = new Uint32Array(cap * 3);
     this.mask = cap - 1;
-    for (let i = 0; i < hi.length; i++) {
-      if (hi[i] === 0 && lo[i] === 0) continue;
-      const slot = this.find(hi[i], lo[i]);
-      this.hi[slot] = hi[i];
-      this.lo[slot] = lo[i];
-      this.lines[slot] = lines[i];
+    for (let at = 0; at < old.length; at += 3) {
+      if (old[at + 1] === 0) continue;
+      const slot = this.find(old[at], old[at + 1]) * 3;
+      this.slots[slot] = old[at];
+      this.slots[slot + 1] = old[at + 1];
+      this.slots[slot + 2] = old[at + 2];
     }
   }
 }
 
-// Two independent 32-bit hashes computed in one pass (FNV-1a and a multiply-xorshift), each finalized with
-// murmur3's fmix32. `lo` always has its low bit set so that (0, 0) can mean "empty slot".
+// Two 32-bit FNV-1a lanes with different offsets and primes, computed in one pass and each finalized with
+// murmur3's fmix32, give the 64-bit fingerprint. `h2` always has its low bit set so that 0 can mean "empty slot".
+// The lanes run over the characters only; the finalizer folds in nothing else, so hashing "x" then "_1" from its
+// state gives exactly the fingerprint of "x_1".
 let h1 = 0;
 let h2 = 0;
-function hash(s: string): void {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c ^ s.length;
+let baseA = 0;
+let baseB = 0;
+
+function hashFrom(s: string, a: number, b: number): void {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 13;
   }
+  baseA = a;
+  baseB = b;
+}
+
+function finish(a: number, b: number): void {
   h1 = fmix(a) >>> 0;
-  h2 = (fmix(b) | 1) >>> 0;
+  h2 = (fmix(b ^ (a >>> 7)) | 1) >>> 0;
+}
+
+function hash(s: string): void {
+  hashFrom(s, 0x811c9dc5, 0x050c5d1f);
+  finish(baseA, baseB);
+}
+
+/** The fingerprint of `{base}_{i}` from the lanes' state after `{base}_`. */
+function suffixHash(a: number, b: number, i: number): void {
+  const digits = String(i);
+  for (let k = 0; k < digits.length; k++) {
+    const c = digits.charCodeAt(k);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  finish(a, b);
 }
 
 function fmix(h: number): number {

@@ -184,19 +184,18 @@ export class CaptureChecker {
     const inferenceId = metadata.inferenceId;
     const baseId =
       typeof inferenceId === 'string' && inferenceId !== '' ? inferenceId : typeof inferenceId === 'number' && Number.isFinite(inferenceId) ? String(inferenceId) : eventId;
-    const ids = partnerInferenceIds(baseId, countedIn.count);
-    const first = this.seen.addAll(ids, line);
+    const first = this.seen.addRecord(baseId, countedIn.count, line);
     if (first !== undefined) {
       throw new Rejection('DUPLICATE_PARTNER_ID', `partner inference ID ${JSON.stringify(first.id)} was already used on line ${first.line}; IDs must be unique within a file`);
     }
 
     const normalized = sideIn.relabel !== undefined || sideOut.relabel !== undefined || kindIn === 'jsonl' || kindOut === 'jsonl';
-    const result: AcceptedRecord = { ok: true, line, inferences: countedIn.count, partnerInferenceIds: ids, normalized, text };
+    const result = new Accepted(line, countedIn.count, baseId, normalized, text);
     if (normalized && options.text !== false) {
       result.text = JSON.stringify(normalizeRecord(record, captureData, input, output, [sideIn, countedIn], [sideOut, countedOut]));
     }
     if (options.explode) {
-      result.exploded = explode(ids, metadata.inferenceTime as string, [sideIn, countedIn], [sideOut, countedOut]);
+      result.exploded = explode(result.partnerInferenceIds, metadata.inferenceTime as string, [sideIn, countedIn], [sideOut, countedOut]);
     }
     return result;
   }
@@ -204,6 +203,26 @@ export class CaptureChecker {
 
 function shapeRejection(shape: Extract<JsonShape, { ok: false }>, side: SideName): Rejection {
   return new Rejection(shape.code, `endpoint ${sideLabel(side)} ${shape.message}`);
+}
+
+/** An accepted record; its partner IDs are built only when someone reads them (most callers need the count). */
+class Accepted implements AcceptedRecord {
+  readonly ok = true;
+  exploded?: Inference[];
+  private ids?: string[];
+
+  constructor(
+    readonly line: number,
+    readonly inferences: number,
+    readonly partnerInferenceId: string,
+    readonly normalized: boolean,
+    public text: string,
+  ) {}
+
+  get partnerInferenceIds(): string[] {
+    this.ids ??= partnerInferenceIds(this.partnerInferenceId, this.inferences);
+    return this.ids;
+  }
 }
 
 function requireSide(captureData: Json, side: SideName): Json {

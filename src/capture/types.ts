@@ -40,8 +40,10 @@ export interface AcceptedRecord {
   line: number;
   /** Inferences in the record (rows of CSV, elements of instances/predictions). */
   inferences: number;
-  /** Partner inference IDs, in order: inferenceId else eventId, suffixed `_i` when the record holds several. */
-  partnerInferenceIds: string[];
+  /** The record's partner ID base: the call's inferenceId, else the eventId. */
+  partnerInferenceId: string;
+  /** Partner inference IDs, in order: the base, suffixed `_i` when the record holds several (built when read). */
+  readonly partnerInferenceIds: string[];
   /** True when a side was decoded from BASE64 or converted from JSON Lines. */
   normalized: boolean;
   /** What is sent for this record: the original line byte for byte, or the normalized record. */

@@ -1,0 +1,41 @@
+import { describe, expect, it } from '@jest/globals';
+import { FingerprintSet, partnerInferenceIds } from '../../../src/capture/index.js';
+
+describe('partner inference IDs', () => {
+  it.each([
+    ['req-7', 1, ['req-7']],
+    ['req-7', 3, ['req-7_0', 'req-7_1', 'req-7_2']],
+    ['e', 12, Array.from({ length: 12 }, (_, i) => `e_${i}`)],
+  ])('%s with %i inferences', (id, n, expected) => {
+    expect(partnerInferenceIds(id as string, n as number)).toEqual(expected);
+  });
+});
+
+describe('FingerprintSet', () => {
+  it('hashes a record\'s suffixed IDs exactly as the same strings written out', () => {
+    const seen = new FingerprintSet();
+    expect(seen.addRecord('x', 12, 4)).toBeUndefined();
+    for (let i = 0; i < 12; i++) expect(seen.lineOf(`x_${i}`)).toBe(4);
+    expect(seen.addRecord('x_11', 1, 9)).toEqual({ id: 'x_11', line: 4 });
+    expect(seen.lineOf('x')).toBe(0);
+  });
+
+  it('adds all of a record\'s IDs or none of them', () => {
+    const seen = new FingerprintSet();
+    seen.addRecord('a_1', 1, 1);
+    expect(seen.addRecord('a', 3, 2)).toEqual({ id: 'a_1', line: 1 });
+    expect(seen.lineOf('a_0')).toBe(0);
+    expect(seen.size).toBe(1);
+  });
+
+  it('keeps 300,000 distinct IDs apart through many growths, and finds every one again', () => {
+    const seen = new FingerprintSet(4);
+    const id = (i: number) => `${(i * 2654435761) >>> 0}-${i.toString(36)}-evt`;
+    let added = 0;
+    for (let i = 0; i < 300_000; i++) if (seen.add(id(i), i + 1)) added++;
+    expect(added).toBe(300_000);
+    expect(seen.size).toBe(300_000);
+    for (let i = 0; i < 300_000; i += 997) expect(seen.lineOf(id(i))).toBe(i + 1);
+    expect(seen.add(id(123_456), 1)).toBe(false);
+  });
+});
