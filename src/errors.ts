@@ -3,7 +3,8 @@
  *
  * The `name` is the contract with statemachines/ingest.asl.yml: Retry and Catch match on it and on nothing else.
  * It is set as a string literal because a minifier may rename classes (and `constructor.name` with them).
- * Retried by the workflow: ArthurUnavailableError, ArthurThrottledError (and Lambda.*, TimeoutError).
+ * Retried by the workflow: ArthurUnavailableError, ArthurThrottledError, StorageUnavailableError (and Lambda.*,
+ * TimeoutError).
  * Never retried: everything else here.
  */
 
@@ -73,6 +74,17 @@ export class CaptureUnreadableError extends Error {
   }
 }
 
+/**
+ * S3 failed while the capture was being read or its parts written (a reset mid-stream, 5xx or throttling that
+ * outlasted the SDK's own retries). Retried: validation is idempotent, the same parts land under the same keys.
+ */
+export class StorageUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StorageUnavailableError';
+  }
+}
+
 /** The workflow input or the mapping is unusable: a host outside the allowlist, http:// off loopback, no token. */
 export class ConfigurationError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -90,6 +102,7 @@ export const WORKFLOW_ERROR_NAMES = [
   'ArthurRejectedError',
   'CaptureRejectedError',
   'CaptureUnreadableError',
+  'StorageUnavailableError',
   'ConfigurationError',
 ] as const;
 

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CaptureNormalizer, PartSplitter, type PartBody, type PartLimits } from '../../src/capture/index.js';
 import type { Part, ValidationResult, WorkflowInput } from '../../src/contracts.js';
-import { CaptureRejectedError } from '../../src/errors.js';
+import { CaptureRejectedError, CaptureUnreadableError, StorageUnavailableError } from '../../src/errors.js';
 import type { OpenObject } from '../../src/aws/object-source.js';
 import type { PutArtifact } from '../../src/aws/artifact-store.js';
 
@@ -56,13 +56,21 @@ export async function validateCapture(input: WorkflowInput, deps: ValidateDeps):
         .then(() => done(), done);
     },
   });
-  await pipeline(body, normalizer, new PartSplitter(deps.limits), sink);
+  try {
+    await pipeline(body, normalizer, new PartSplitter(deps.limits), sink);
+  } catch (err) {
+    throw storageError(err, `reading s3://${input.bucket}/${input.key} or writing its parts to s3://${deps.artifactsBucket}`);
+  }
   const report = normalizer.report();
 
   let quarantineKey: string | undefined;
   if (quarantine.length > 0) {
     quarantineKey = `${base}/${fileName(input.key)}.rejected.jsonl`;
-    await deps.putArtifact(quarantineKey, Buffer.concat(quarantine), 'application/jsonl');
+    try {
+      await deps.putArtifact(quarantineKey, Buffer.concat(quarantine), 'application/jsonl');
+    } catch (err) {
+      throw storageError(err, `writing the quarantine object s3://${deps.artifactsBucket}/${quarantineKey}`);
+    }
   }
   const result: ValidationResult = {
     parts,
@@ -86,10 +94,28 @@ export async function validateCapture(input: WorkflowInput, deps: ValidateDeps):
       { bucket: input.bucket, key: input.key, ...(input.versionId ? { versionId: input.versionId } : {}), index: 0, records: only.records, inferences: only.inferences, bytes: only.bytes },
     ];
   } else {
-    for (const part of held.splice(0)) await storePart(part);
+    try {
+      for (const part of held.splice(0)) await storePart(part);
+    } catch (err) {
+      throw storageError(err, `writing parts to s3://${deps.artifactsBucket}`);
+    }
   }
   result.parts.sort((a, b) => a.index - b.index);
   return result;
+}
+
+/**
+ * A failure while bytes were moving is worth retrying (the workflow does, by this name); one the store answered
+ * as permanent keeps its own name. The capture core never throws for bad content, so nothing else lands here.
+ */
+function storageError(err: unknown, doing: string): Error {
+  if (err instanceof CaptureUnreadableError || err instanceof StorageUnavailableError) return err;
+  const name = (err as Error)?.name ?? 'Error';
+  const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  if (status === 403 || name === 'AccessDenied' || name === 'NoSuchBucket') {
+    return new CaptureUnreadableError(`S3 refused ${doing}: ${name}; check the validate function's role and the bucket names`, { cause: err });
+  }
+  return new StorageUnavailableError(`S3 failed while ${doing}: ${name}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }
 
 /**

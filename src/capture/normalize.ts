@@ -37,7 +37,9 @@ export class CaptureNormalizer extends Transform {
     this.asRecords = asRecords;
     this.tally = new FileTally(options);
     this.splitter = new LineSplitter((text, lineNo) => this.onLine(text, lineNo));
-    this.once('error', (err) => this.rejected.destroy(err));
+    // The second stream ends with the first; its readers hear of the failure only when they listen for it, so an
+    // unread `rejected` never turns a handled pipeline error into an unhandled one.
+    this.once('error', (err) => this.rejected.destroy(this.rejected.listenerCount('error') > 0 ? err : undefined));
   }
 
   report(): FileReport {

@@ -18,7 +18,8 @@ const serverless = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'))
 };
 
 /** Errors the workflow must never retry: the same request, or the same file, cannot succeed. */
-const NEVER_RETRIED = WORKFLOW_ERROR_NAMES.filter((n) => n !== 'ArthurUnavailableError' && n !== 'ArthurThrottledError');
+const RETRIED = ['ArthurUnavailableError', 'ArthurThrottledError', 'StorageUnavailableError'];
+const NEVER_RETRIED = WORKFLOW_ERROR_NAMES.filter((n) => !RETRIED.includes(n));
 
 type State = Record<string, any>;
 function* states(definition: { States: Record<string, State> }): Generator<[string, State]> {

@@ -101,3 +101,28 @@ describe('artifact keys', () => {
     expect(base.length).toBeLessThan(600);
   });
 });
+
+describe('storage failures', () => {
+  it('a read that breaks mid-stream is StorageUnavailableError, which the workflow retries', async () => {
+    const { Readable } = await import('node:stream');
+    const failing: ValidateDeps = {
+      ...deps,
+      openObject: async () => ({
+        body: new Readable({
+          read() {
+            this.push(`${readFileSync(`${FIX}/csv-fraud-scores.jsonl`, 'utf8').split('\n')[0]}\n`);
+            this.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+          },
+        }),
+      }),
+    };
+    await expect(validateCapture(input('ep/AllTraffic/2026/11/24/10/reset.jsonl'), failing)).rejects.toMatchObject({ name: 'StorageUnavailableError', message: expect.stringContaining('ECONNRESET') });
+  });
+
+  it('a part write that S3 answers 503 is StorageUnavailableError', async () => {
+    const key = 'ep/AllTraffic/2026/11/24/10/00-08-100-f.jsonl';
+    await s3rver.put('datacapture', key, readFileSync(`${FIX}/base64-csv-and-json.jsonl`));
+    const failing: ValidateDeps = { ...deps, putArtifact: async () => { throw Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }); } };
+    await expect(validateCapture(input(key), failing)).rejects.toMatchObject({ name: 'StorageUnavailableError' });
+  });
+});
