@@ -1,0 +1,126 @@
+import { UsageError, packageRoot, type Io } from './io.js';
+
+const HELP = `usage: capture-router local [--port-base N] [--data-dir DIR] [--arthur-host URL --arthur-token TOKEN]
+
+Runs the whole pipeline in this process until interrupted (Ctrl-C): S3 (s3rver) at N, DynamoDB (dynalite) at N+1,
+Step Functions at N+2, the Arthur receiver at N+4 (N+3 is reserved for the admin API, not served yet).
+Objects put under bucket "datacapture" are routed, validated and uploaded as in AWS.
+
+  --port-base N        first port (default 4580); 0 picks free ports
+  --data-dir DIR       keep S3 objects and DynamoDB tables in DIR across restarts (executions are not kept)
+  --arthur-host URL    upload to this Arthur instead of the local receiver (needs --arthur-token)
+  --arthur-token T     the token UploadPart sends (default: generated for the local receiver)`;
+
+export interface LocalCommandOptions {
+  /** Resolves when the stack should stop. Default: the first SIGINT or SIGTERM. */
+  until?: Promise<void>;
+}
+
+/** `capture-router local`: starts the local stack, prints its endpoints and environment, and stays up. */
+export async function runLocal(argv: string[], io: Io, options: LocalCommandOptions = {}): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.help) {
+    io.out(HELP);
+    return 0;
+  }
+  // Loaded here, not at the top: the emulators are heavy and `validate` does not need them.
+  const { startLocalStack } = await import('../../local/stack.js');
+  const stack = await startLocalStack({
+    portBase: args.portBase,
+    dataDir: args.dataDir,
+    arthurHost: args.arthurHost,
+    arthurToken: args.arthurToken,
+    rootDir: packageRoot(),
+    log: io.out,
+  });
+  const { endpoints, env } = stack;
+  io.out(
+    [
+      'capture-router local stack is up',
+      `  S3              ${endpoints.s3}   (bucket ${stack.captureBucket}; credentials S3RVER/S3RVER, path-style)`,
+      `  DynamoDB        ${endpoints.dynamodb}   (tables ${stack.mappingsTable}, ${stack.ingestionsTable})`,
+      `  Step Functions  ${endpoints.sfn}   (${stack.stateMachineArn})`,
+      `  Arthur          ${endpoints.arthur}${stack.receiver ? '   (local receiver; GET /__received?model=ID, POST /__faults)' : ''}`,
+      '',
+      'Environment (paste into another shell):',
+      ...Object.entries(env).map(([name, value]) => `export ${name}=${shellQuote(value)}`),
+      '',
+      'Try:',
+      `  aws dynamodb put-item --endpoint-url ${endpoints.dynamodb} --table-name ${stack.mappingsTable} \\`,
+      `    --item '{"prefix":{"S":"my-endpoint/"},"modelId":{"S":"<arthur-model-uuid>"},"enabled":{"BOOL":true},"createdAt":{"S":"2026-01-01T00:00:00Z"},"updatedAt":{"S":"2026-01-01T00:00:00Z"},"version":{"N":"1"}}'`,
+      `  aws s3 cp capture.jsonl s3://${stack.captureBucket}/my-endpoint/AllTraffic/2026/01/01/00/capture.jsonl --endpoint-url ${endpoints.s3}`,
+      `  aws stepfunctions list-executions --endpoint-url ${endpoints.sfn} --state-machine-arn ${stack.stateMachineArn}`,
+      '',
+      'Ctrl-C to stop.',
+    ].join('\n'),
+  );
+  await (options.until ?? untilSignal());
+  io.out('stopping the local stack…');
+  await stack.close();
+  io.out('stopped');
+  return 0;
+}
+
+interface LocalArgs {
+  help: boolean;
+  portBase: number;
+  dataDir?: string;
+  arthurHost?: string;
+  arthurToken?: string;
+}
+
+function parseArgs(argv: string[]): LocalArgs {
+  const args: LocalArgs = { help: false, portBase: 4580 };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`local: ${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '-h':
+      case '--help':
+        args.help = true;
+        break;
+      case '--port-base': {
+        const raw = value();
+        const n = Number(raw);
+        // N+4 must be a valid port too.
+        if (!Number.isInteger(n) || n < 0 || n > 65531) throw new UsageError(`local: --port-base must be 0 or a port up to 65531, got "${raw}"`);
+        args.portBase = n;
+        break;
+      }
+      case '--data-dir':
+        args.dataDir = value();
+        break;
+      case '--arthur-host':
+        args.arthurHost = value();
+        break;
+      case '--arthur-token':
+        args.arthurToken = value();
+        break;
+      default:
+        throw new UsageError(`local: unknown option "${flag}"\n\n${HELP}`);
+    }
+  }
+  if (args.arthurHost && !args.arthurToken) throw new UsageError('local: --arthur-host needs --arthur-token');
+  return args;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** Single-quotes a value for POSIX shells unless it is plainly safe. */
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
