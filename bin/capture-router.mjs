@@ -12,6 +12,9 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// The project supports Node 20.19+; the SDK's notice that its next major needs Node 22 is noise for a CLI user.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const cli = new URL('../dist/cli.mjs', import.meta.url);
 if (!existsSync(fileURLToPath(cli))) {
   try {

@@ -1,6 +1,6 @@
 import { UsageError, packageRoot, type Io } from './io.js';
 
-const HELP = `usage: capture-router local [--port-base N] [--data-dir DIR] [--arthur-host URL --arthur-token TOKEN]
+const HELP = `usage: capture-router local [--port-base N] [--data-dir DIR] [--arthur-host URL --arthur-token-env VAR]
 
 Runs the whole pipeline in this process until interrupted (Ctrl-C): S3 (s3rver) at N, DynamoDB (dynalite) at N+1,
 Step Functions at N+2, the Arthur receiver at N+4 (N+3 is reserved for the admin API, not served yet).
@@ -8,8 +8,10 @@ Objects put under bucket "datacapture" are routed, validated and uploaded as in 
 
   --port-base N        first port (default 4580); 0 picks free ports
   --data-dir DIR       keep S3 objects and DynamoDB tables in DIR across restarts (executions are not kept)
-  --arthur-host URL    upload to this Arthur instead of the local receiver (needs --arthur-token)
-  --arthur-token T     the token UploadPart sends (default: generated for the local receiver)`;
+  --arthur-host URL    upload to this Arthur instead of the local receiver (needs --arthur-token-env)
+  --arthur-token-env V the environment variable holding the token UploadPart sends (a token never goes on the
+                       command line, where other users see it in the process list); default: a generated token
+                       for the local receiver`;
 
 export interface LocalCommandOptions {
   /** Resolves when the stack should stop. Default: the first SIGINT or SIGTERM. */
@@ -97,14 +99,18 @@ function parseArgs(argv: string[]): LocalArgs {
       case '--arthur-host':
         args.arthurHost = value();
         break;
-      case '--arthur-token':
-        args.arthurToken = value();
+      case '--arthur-token-env': {
+        const variable = value();
+        const token = process.env[variable];
+        if (!token) throw new UsageError(`local: --arthur-token-env ${variable}: that environment variable is not set or empty`);
+        args.arthurToken = token;
         break;
+      }
       default:
         throw new UsageError(`local: unknown option "${flag}"\n\n${HELP}`);
     }
   }
-  if (args.arthurHost && !args.arthurToken) throw new UsageError('local: --arthur-host needs --arthur-token');
+  if (args.arthurHost && !args.arthurToken) throw new UsageError('local: --arthur-host needs --arthur-token-env VAR (the variable holding the Arthur token)');
   return args;
 }
 
