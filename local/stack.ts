@@ -41,6 +41,10 @@ import { validateCapture, type ValidateDeps } from '../functions/validate/valida
 import { uploadPart, type UploadPartDeps } from '../functions/upload/upload-part.js';
 import { HttpArthurApi } from '../src/arthur/index.js';
 import { parseAllowlist } from '../src/arthur/host-policy.js';
+import { S3CaptureLister } from '../src/aws/capture-lister.js';
+import { createAdminServer } from '../functions/admin/index.js';
+// s3rver signs its listing continuation tokens with single DES, which OpenSSL 3 no longer offers by default.
+import './s3rver-des-shim.js';
 import { createArtifactStore } from '../src/aws/artifact-store.js';
 import { DynamoDbMappingStore } from '../src/aws/dynamodb-mapping-store.js';
 import type { MappingInput } from '../src/aws/mapping-store.js';
@@ -64,7 +68,7 @@ const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 export interface LocalStackOptions {
   /**
-   * S3 at N, DynamoDB N+1, Step Functions N+2, (admin API N+3, not served yet), Arthur receiver N+4.
+   * S3 at N, DynamoDB N+1, Step Functions N+2, admin API N+3, Arthur receiver N+4.
    * 0 or absent: every server on a free port (tests).
    */
   portBase?: number;
@@ -100,7 +104,7 @@ export interface DeadLetter {
 }
 
 export interface LocalStack {
-  endpoints: { s3: string; dynamodb: string; sfn: string; arthur: string };
+  endpoints: { s3: string; dynamodb: string; sfn: string; admin: string; arthur: string };
   /** Ready-to-paste environment for the CLI, the AWS CLI and the SDK (AWS_ENDPOINT_URL_* and the stack's names). */
   env: Record<string, string>;
   captureBucket: string;
@@ -314,7 +318,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
     };
 
-    const endpoints = { s3: s3Endpoint, dynamodb: dynamoEndpoint, sfn: sfn.url, arthur: arthurHost };
+    // The admin API as API Gateway would serve it (without IAM auth: loopback only).
+    const admin = createAdminServer({
+      deps: { store: mappingStore, starter, lister: new S3CaptureLister(s3, CAPTURE_BUCKET), bucket: CAPTURE_BUCKET, allowlist: parseAllowlist(new URL(arthurHost).hostname), write },
+    });
+    await new Promise<void>((resolve, reject) => {
+      admin.once('error', reject);
+      admin.listen(port(3), '127.0.0.1', () => resolve());
+    });
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          admin.closeAllConnections();
+          admin.close(() => resolve());
+        }),
+    );
+    const adminUrl = `http://127.0.0.1:${(admin.address() as AddressInfo).port}`;
+
+    const endpoints = { s3: s3Endpoint, dynamodb: dynamoEndpoint, sfn: sfn.url, admin: adminUrl, arthur: arthurHost };
     const env: Record<string, string> = {
       AWS_REGION: REGION,
       // The AWS CLI reads AWS_DEFAULT_REGION; the SDKs read AWS_REGION.
@@ -324,6 +345,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_S3: s3Endpoint,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       AWS_ENDPOINT_URL_SFN: sfn.url,
+      CAPTURE_ROUTER_API_URL: adminUrl,
       CAPTURE_BUCKET,
       ARTIFACTS_BUCKET: artifactsBucket,
       MAPPINGS_TABLE: mappingsTable,

@@ -143,10 +143,10 @@ async function routeRecord(record: S3EventRecord, deps: RouteEventDeps): Promise
   if (!match.mapping.enabled) return unrouted(deps, 'mapping-disabled', bucket, key, match);
 
   const object = record.s3.object;
-  const etag = nonEmpty(object.eTag);
-  const versionId = nonEmpty(object.versionId);
-  const input = workflowInput(bucket, key, versionId, etag, object.size, match.prefix, match.mapping);
-  const name = executionName({ bucket, key, etag, versionId });
+  const { name, input } = planExecution(
+    { bucket, key, etag: nonEmpty(object.eTag), versionId: nonEmpty(object.versionId), size: object.size },
+    match,
+  );
   const result: StartWorkflowResult = await deps.starter.start({ name, input });
   const fields = { bucket, key, modelId: input.modelId, mappingPrefix: match.prefix, executionName: name, executionArn: result.executionArn };
   if (result.started) {
@@ -157,8 +157,33 @@ async function routeRecord(record: S3EventRecord, deps: RouteEventDeps): Promise
   return 'alreadyDelivered';
 }
 
+/** One capture object as an S3 event (or a listing) describes it; `key` decoded, ETag with or without quotes. */
+export interface CaptureObject {
+  bucket: string;
+  key: string;
+  etag?: string;
+  versionId?: string;
+  size?: unknown;
+}
+
+/**
+ * The execution the router starts for an object routed to `match`: its deterministic name and its input. The admin
+ * API's resolve and replay call this too, so they name and feed executions exactly as the router does.
+ */
+export function planExecution(
+  object: CaptureObject,
+  match: { prefix: string; mapping: MappingItem },
+): { name: string; input: WorkflowInput } {
+  const etag = nonEmpty(object.etag);
+  const versionId = nonEmpty(object.versionId);
+  return {
+    name: executionName({ bucket: object.bucket, key: object.key, etag, versionId }),
+    input: workflowInput(object.bucket, object.key, versionId, etag, object.size, match.prefix, match.mapping),
+  };
+}
+
 /** Field order is fixed: Step Functions compares the input of a repeated name as a string. */
-function workflowInput(
+export function workflowInput(
   bucket: string,
   key: string,
   versionId: string | undefined,

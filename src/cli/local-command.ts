@@ -3,7 +3,7 @@ import { UsageError, packageRoot, type Io } from './io.js';
 const HELP = `usage: capture-router local [--port-base N] [--data-dir DIR] [--arthur-host URL --arthur-token-env VAR]
 
 Runs the whole pipeline in this process until interrupted (Ctrl-C): S3 (s3rver) at N, DynamoDB (dynalite) at N+1,
-Step Functions at N+2, the Arthur receiver at N+4 (N+3 is reserved for the admin API, not served yet).
+Step Functions at N+2, the admin API at N+3 (no auth: loopback only), the Arthur receiver at N+4.
 Objects put under bucket "datacapture" are routed, validated and uploaded as in AWS.
 
   --port-base N        first port (default 4580); 0 picks free ports
@@ -42,14 +42,14 @@ export async function runLocal(argv: string[], io: Io, options: LocalCommandOpti
       `  S3              ${endpoints.s3}   (bucket ${stack.captureBucket}; credentials S3RVER/S3RVER, path-style)`,
       `  DynamoDB        ${endpoints.dynamodb}   (tables ${stack.mappingsTable}, ${stack.ingestionsTable})`,
       `  Step Functions  ${endpoints.sfn}   (${stack.stateMachineArn})`,
+      `  Admin API       ${endpoints.admin}   (capture-router mappings … --endpoint ${endpoints.admin})`,
       `  Arthur          ${endpoints.arthur}${stack.receiver ? '   (local receiver; GET /__received?model=ID, POST /__faults)' : ''}`,
       '',
       'Environment (paste into another shell):',
       ...Object.entries(env).map(([name, value]) => `export ${name}=${shellQuote(value)}`),
       '',
       'Try:',
-      `  aws dynamodb put-item --endpoint-url ${endpoints.dynamodb} --table-name ${stack.mappingsTable} \\`,
-      `    --item '{"prefix":{"S":"my-endpoint/"},"modelId":{"S":"<arthur-model-uuid>"},"enabled":{"BOOL":true},"createdAt":{"S":"2026-01-01T00:00:00Z"},"updatedAt":{"S":"2026-01-01T00:00:00Z"},"version":{"N":"1"}}'`,
+      `  npx capture-router mappings put my-endpoint/ <arthur-model-uuid> --endpoint ${endpoints.admin}`,
       `  aws s3 cp capture.jsonl s3://${stack.captureBucket}/my-endpoint/AllTraffic/2026/01/01/00/capture.jsonl --endpoint-url ${endpoints.s3}`,
       `  aws stepfunctions list-executions --endpoint-url ${endpoints.sfn} --state-machine-arn ${stack.stateMachineArn}`,
       '',

@@ -1,12 +1,17 @@
 import { runValidate } from './validate-command.js';
 import { runDemo } from './demo-command.js';
+import { runLocal } from './local-command.js';
+import { runMappings, runReplay } from './admin-commands.js';
 import { UsageError, type Io, processIo } from './io.js';
 
 const USAGE = `usage: capture-router <command> [options]
 
 commands:
   validate FILE… [--json] [--normalize-to DIR]   check capture files by Arthur's rules (exit 0 valid, 1 invalid, 2 usage/unreadable)
-  demo                                           run the validator on the bundled sample captures (what \`npm start\` runs)
+  demo [--keep]                                  the whole pipeline on the local stack with three models (what \`npm start\` runs)
+  local [--port-base N] [--data-dir DIR]         run S3, DynamoDB, Step Functions and an Arthur receiver locally until Ctrl-C
+  mappings put|get|list|delete|resolve …         manage prefix → model mappings through the admin API (--endpoint URL)
+  replay PREFIX [--from ISO --to ISO] [--force]  start executions for captures already in the bucket, skipping delivered ones
 
 Run \`capture-router <command> --help\` for a command's options.`;
 
@@ -19,6 +24,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await runValidate(rest, io);
       case 'demo':
         return await runDemo(rest, io);
+      case 'local':
+        return await runLocal(rest, io);
+      case 'mappings':
+        return await runMappings(rest, io);
+      case 'replay':
+        return await runReplay(rest, io);
       case undefined:
       case '-h':
       case '--help':

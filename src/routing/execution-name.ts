@@ -103,3 +103,23 @@ function sanitize(text: string): string {
 function trimEdges(text: string): string {
   return text.replace(/^[-_]+|[-_]+$/g, '');
 }
+
+/**
+ * The name of a forced replay of one object: the object's {@link executionName} with `-r{replayId}` appended,
+ * its readable part shortened so the whole stays within 80 characters. A forced replay must not collide with the
+ * router's execution (that is what forcing bypasses), while the pages of one replay, retried, keep colliding with
+ * themselves; so `replayId` is fixed once per replay (a compact UTC timestamp) and carried by its continuation token.
+ *
+ * @example
+ * replayExecutionName({ bucket: 'datacapture', key: 'captures/ep/AllTraffic/2024/05/01/13/05-31-123-4f1c.jsonl', etag: 'abc' }, '20261125T101500Z');
+ * // → 'ep-AllTraffic-05-31-123-4f1c-' + 24 hex characters + '-r20261125T101500Z'
+ */
+export function replayExecutionName(source: ExecutionNameSource, replayId: string): string {
+  const suffix = `-r${replayId.replace(/[^0-9A-Za-z_]/g, '')}`;
+  const hash = contentHash(source);
+  const base = executionName(source);
+  const readable = base.length > hash.length ? base.slice(0, base.length - hash.length - 1) : '';
+  const budget = MAX_EXECUTION_NAME_LENGTH - EXECUTION_NAME_HASH_LENGTH - suffix.length - 1;
+  const kept = trimEdges(readable.slice(0, Math.max(0, budget)));
+  return `${kept ? `${kept}-` : ''}${hash}${suffix}`.slice(0, MAX_EXECUTION_NAME_LENGTH);
+}

@@ -53,7 +53,15 @@ const AWS_REQUIRES_STAR = new Set([
   'xray:GetSamplingTargets',
 ]);
 
-const FUNCTIONS = { router: 'RouterLambdaFunction', validate: 'ValidateLambdaFunction', upload: 'UploadLambdaFunction' } as const;
+const FUNCTIONS = {
+  router: 'RouterLambdaFunction',
+  validate: 'ValidateLambdaFunction',
+  upload: 'UploadLambdaFunction',
+  admin: 'AdminLambdaFunction',
+  backfill: 'BackfillLambdaFunction',
+} as const;
+const LAMBDA_ROLES = ['RouterRole', 'ValidateRole', 'UploadRole', 'AdminRole', 'BackfillRole'];
+const BACKFILL_NAME = 'capture-router-dev-backfill';
 const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
 
 let created: Packaged;
@@ -126,8 +134,8 @@ describe('IAM', () => {
     const t = templateOf(label);
     expect(t.Resources.IamRoleLambdaExecution).toBeUndefined();
     const roles = Object.values(FUNCTIONS).map((id) => t.Resources[id]!.Properties.Role);
-    expect(roles).toEqual([getAtt('RouterRole'), getAtt('ValidateRole'), getAtt('UploadRole')]);
-    for (const role of ['RouterRole', 'ValidateRole', 'UploadRole']) {
+    expect(roles).toEqual(LAMBDA_ROLES.map((role) => getAtt(role)));
+    for (const role of LAMBDA_ROLES) {
       expect(t.Resources[role]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
         { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
       ]);
@@ -301,7 +309,7 @@ describe('functions', () => {
   });
 
   it('keep their logs for the configured retention', () => {
-    for (const id of ['RouterLogGroup', 'ValidateLogGroup', 'UploadLogGroup', 'IngestStateMachineLogGroup']) {
+    for (const id of ['RouterLogGroup', 'ValidateLogGroup', 'UploadLogGroup', 'AdminLogGroup', 'BackfillLogGroup', 'IngestStateMachineLogGroup']) {
       expect({ id, days: created.template.Resources[id]!.Properties.RetentionInDays }).toEqual({ id, days: 30 });
     }
   });
@@ -315,6 +323,120 @@ describe('functions', () => {
     expect(code).toMatch(/from "@aws-sdk\/client-[a-z0-9-]+"/);
     expect(code).not.toMatch(/\/\/ node_modules\/@aws-sdk\//);
     expect([...files.keys()].filter((f) => f.includes('node_modules/@aws-sdk/'))).toEqual([]);
+  });
+});
+
+describe('the admin API', () => {
+  const ROUTE_KEYS = [
+    'DELETE /mappings/{prefix+}',
+    'GET /mappings',
+    'GET /mappings/{prefix+}',
+    'GET /resolve',
+    'POST /replay',
+    'PUT /mappings',
+  ];
+
+  it.each(CONFIGS)('serves its six routes only behind IAM authorization, through one payload 2.0 integration (%s)', (label) => {
+    const t = templateOf(label);
+    const routes = resourcesOfType(t, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(ROUTE_KEYS);
+    for (const route of routes) expect({ route: route.RouteKey, auth: route.AuthorizationType }).toEqual({ route: route.RouteKey, auth: 'AWS_IAM' });
+    const integrations = resourcesOfType(t, 'AWS::ApiGatewayV2::Integration');
+    expect(integrations).toHaveLength(1);
+    expect(integrations[0]![1].Properties).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: getAtt('AdminLambdaFunction'),
+      PayloadFormatVersion: '2.0',
+    });
+    // No other authorizer (JWT, Lambda) that could let an unsigned request through.
+    expect(resourcesOfType(t, 'AWS::ApiGatewayV2::Authorizer')).toEqual([]);
+    expect(t.Outputs).toMatchObject({ HttpApiUrl: expect.anything() });
+  });
+
+  it.each(CONFIGS)('lets the admin function manage mappings, start ingest executions and list the capture bucket, nothing else (%s)', (label) => {
+    const t = templateOf(label);
+    const s = roleStatements(t, 'AdminRole');
+    const tracing = label === 'existing bucket' ? ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'] : [];
+    expect(actionsOf(s)).toEqual(
+      [
+        'dynamodb:BatchGetItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:Scan',
+        'dynamodb:UpdateItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:ListBucket',
+        'states:StartExecution',
+        ...tracing,
+      ].sort(),
+    );
+    for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan', 'dynamodb:BatchGetItem']) {
+      expect(resourcesFor(s, action)).toEqual([getAtt('MappingsTable')]);
+    }
+    expect(resourcesFor(s, 'states:StartExecution')).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}` },
+    ]);
+    const bucket = label === 'created bucket' ? 'capture-router-dev-datacapture' : 'acme-sagemaker-captures';
+    // The bucket ARN, not its objects: listing only, it never reads a capture's content.
+    expect(resourcesFor(s, 's3:ListBucket')).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}` }]);
+    expect(resourcesFor(s, 'logs:PutLogEvents')).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/capture-router-dev-admin:*' },
+    ]);
+  });
+
+  it.each(CONFIGS)('gives the admin function the variables its handler reads (%s)', (label) => {
+    const t = templateOf(label);
+    const variables = t.Resources.AdminLambdaFunction!.Properties.Environment.Variables;
+    expect(variables).toMatchObject({
+      MAPPINGS_TABLE: { Ref: 'MappingsTable' },
+      STATE_MACHINE_ARN: { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}` },
+      CAPTURE_BUCKET: label === 'created bucket' ? 'capture-router-dev-datacapture' : 'acme-sagemaker-captures',
+      ARTHUR_HOST_ALLOWLIST: 'app.arthur.ai',
+      MAPPING_SECRET_ARN_PREFIX: {
+        'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:capture-router/',
+      },
+    });
+    expect(t.Resources.AdminLambdaFunction!.Properties.Timeout).toBeLessThan(30); // API Gateway's integration limit
+  });
+});
+
+describe('the backfill workflow', () => {
+  it.each(CONFIGS)('is deployed with the definition of statemachines/backfill.asl.yml (%s)', (label) => {
+    const t = templateOf(label);
+    const file = parseYaml(readFileSync(join(ROOT, 'statemachines', 'backfill.asl.yml'), 'utf8'));
+    expect(withoutDefaultQueryLanguage(deployedDefinition(t, 'BackfillStateMachine'))).toEqual(resolveIntrinsics(file, symbolic));
+    expect(t.Resources.BackfillStateMachine!.Properties).toMatchObject({ StateMachineName: BACKFILL_NAME, StateMachineType: 'STANDARD' });
+    expect(t.Outputs).toMatchObject({ BackfillStateMachineArn: { Value: { Ref: 'BackfillStateMachine' } } });
+  });
+
+  it.each(CONFIGS)('lets the backfill state machine list the bucket, invoke its task and run its own Map children, nothing else (%s)', (label) => {
+    const t = templateOf(label);
+    expect(t.Resources.BackfillStateMachine!.Properties.RoleArn).toEqual(getAtt('BackfillStateMachineRole'));
+    const s = roleStatements(t, 'BackfillStateMachineRole');
+    const scoped = actionsOf(s).filter((a) => !AWS_REQUIRES_STAR.has(a));
+    expect(scoped).toEqual(['lambda:InvokeFunction', 's3:ListBucket', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
+    const bucket = label === 'created bucket' ? 'capture-router-dev-datacapture' : 'acme-sagemaker-captures';
+    expect(resourcesFor(s, 's3:ListBucket')).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}` }]);
+    expect(resourcesFor(s, 'lambda:InvokeFunction')).toEqual([getAtt('BackfillLambdaFunction')]);
+    // Distributed Map children are executions of the backfill machine itself, never of the ingest machine.
+    expect(resourcesFor(s, 'states:StartExecution')).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${BACKFILL_NAME}` },
+    ]);
+    expect(resourcesFor(s, 'states:StopExecution')).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:${BACKFILL_NAME}/*` },
+    ]);
+  });
+
+  it.each(CONFIGS)('lets the backfill task read mappings and start ingest executions only (%s)', (label) => {
+    const t = templateOf(label);
+    const s = roleStatements(t, 'BackfillRole');
+    const scoped = actionsOf(s).filter((a) => !AWS_REQUIRES_STAR.has(a));
+    expect(scoped).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'states:StartExecution']);
+    expect(resourcesFor(s, 'dynamodb:BatchGetItem')).toEqual([getAtt('MappingsTable')]);
+    expect(resourcesFor(s, 'states:StartExecution')).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}` },
+    ]);
   });
 });
 
@@ -462,8 +584,8 @@ const symbolic = {
 };
 
 /** The definition CloudFormation would hand to Step Functions, with its intrinsics in symbolic form. */
-function deployedDefinition(t: Template): unknown {
-  const raw = t.Resources.IngestStateMachine!.Properties.DefinitionString;
+function deployedDefinition(t: Template, stateMachineId = 'IngestStateMachine'): unknown {
+  const raw = t.Resources[stateMachineId]!.Properties.DefinitionString;
   const [template, variables] =
     typeof raw === 'string' ? [raw, {}] : Array.isArray(raw['Fn::Sub']) ? raw['Fn::Sub'] : [raw['Fn::Sub'], {}];
   // serverless-step-functions may also inline a function's ARN from its name, which breaks no cycle here but
