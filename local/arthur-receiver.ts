@@ -19,7 +19,8 @@
  *        The next `count` (default 1) uploads, whatever their token or body:
  *          status 4xx/5xx  read the body, then answer that status (429 with Retry-After: retryAfter ?? 1);
  *          status 0 or reset: 'connection'  reset the TCP connection (RST) as soon as the request arrives;
- *          delayMs  wait that long first (alone: then answer normally — a slow Arthur, for timeouts).
+ *          delayMs  wait that long first (alone: then answer normally — a slow Arthur, for timeouts);
+ *          partialFailures: N  answer 207 with the first N new inferences as failures (not kept).
  *        `reset: true` clears pending faults, received inferences and stats (then installs the rest, if any).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -46,6 +47,8 @@ export interface FaultSpec {
   retryAfter?: number;
   /** 'connection': reset the TCP connection. true (in POST /__faults): clear faults, received and stats. */
   reset?: boolean | 'connection';
+  /** Take the upload (207) but answer the first N new inferences as failures, keeping none of them (Arthur's partial failure). */
+  partialFailures?: number;
 }
 
 export interface ReceiverStats {
@@ -99,6 +102,7 @@ interface PendingFault {
   delayMs: number;
   retryAfter: number;
   resetConnection: boolean;
+  partialFailures: number;
 }
 
 interface UploadOutcome {
@@ -134,7 +138,7 @@ export async function startArthurReceiver(options: ArthurReceiverOptions): Promi
     faults = [];
     for (const spec of list) {
       const resetConnection = spec.reset === 'connection' || spec.status === 0;
-      if (spec.status === undefined && spec.delayMs === undefined && !resetConnection) continue;
+      if (spec.status === undefined && spec.delayMs === undefined && !resetConnection && !spec.partialFailures) continue;
       const count = spec.count ?? 1;
       for (let i = 0; i < count; i++) {
         faults.push({
@@ -142,6 +146,7 @@ export async function startArthurReceiver(options: ArthurReceiverOptions): Promi
           delayMs: spec.delayMs ?? 0,
           retryAfter: spec.retryAfter ?? 1,
           resetConnection,
+          partialFailures: spec.partialFailures ?? 0,
         });
       }
     }
@@ -196,14 +201,14 @@ export async function startArthurReceiver(options: ArthurReceiverOptions): Promi
       throw new HttpProblem(400, 'expected multipart/form-data with a boundary, holding the file as inference_data');
     }
 
-    const outcome = await readUpload(req, boundary, modelId);
+    const outcome = await readUpload(req, boundary, modelId, fault?.partialFailures ?? 0);
     stats.accepted[modelId] = (stats.accepted[modelId] ?? 0) + 1;
     const { success, failure, results } = outcome;
     send(res, 207, { counts: { success, failure, total: success + failure }, results });
   }
 
   /** Streams the multipart body through the capture core, keeping what this model has not seen before. */
-  async function readUpload(req: IncomingMessage, boundary: string, modelId: string): Promise<UploadOutcome> {
+  async function readUpload(req: IncomingMessage, boundary: string, modelId: string, partialFailures = 0): Promise<UploadOutcome> {
     const parser = new MultipartParser(boundary);
     let bytes = 0;
     let sawFile = false;
@@ -254,6 +259,11 @@ export async function startArthurReceiver(options: ArthurReceiverOptions): Promi
         for (const inference of result.exploded ?? []) {
           if (known?.has(inference.partnerInferenceId)) {
             fail(inference.partnerInferenceId, 'an inference with this partner_inference_id already exists');
+            continue;
+          }
+          if (partialFailures > 0) {
+            partialFailures--;
+            fail(inference.partnerInferenceId, 'injected fault: inference not ingested');
             continue;
           }
           fresh.add(inference.partnerInferenceId);

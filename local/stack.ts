@@ -45,6 +45,7 @@ import { S3CaptureLister } from '../src/aws/capture-lister.js';
 import { createAdminServer } from '../functions/admin/index.js';
 // s3rver signs its listing continuation tokens with single DES, which OpenSSL 3 no longer offers by default.
 import './s3rver-des-shim.js';
+import './s3rver-any-credentials.js';
 import { createArtifactStore } from '../src/aws/artifact-store.js';
 import { DynamoDbMappingStore } from '../src/aws/dynamodb-mapping-store.js';
 import type { MappingInput } from '../src/aws/mapping-store.js';
@@ -54,6 +55,8 @@ import type { MappingItem, UploadPartEvent, WorkflowInput } from '../src/contrac
 import { encodeS3EventKey } from '../src/routing/decode-key.js';
 import { MappingResolver } from '../src/routing/mapping-resolver.js';
 import { startArthurReceiver, type ArthurReceiver } from './arthur-receiver.js';
+import { startConsoleServer } from './console-server.js';
+import { ExecutionInspector } from '../src/aws/execution-inspector.js';
 import { startSfnEndpoint, type SfnEndpoint } from './sfn-endpoint.js';
 import { createTables } from './table-definitions.js';
 import { createWorkflowRunner } from './workflow-runner.js';
@@ -68,7 +71,7 @@ const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 export interface LocalStackOptions {
   /**
-   * S3 at N, DynamoDB N+1, Step Functions N+2, admin API N+3, Arthur receiver N+4.
+   * S3 at N, DynamoDB N+1, Step Functions N+2, admin API N+3, Arthur receiver N+4, console N+5 (/console).
    * 0 or absent: every server on a free port (tests).
    */
   portBase?: number;
@@ -94,6 +97,15 @@ export interface LocalStackOptions {
   rootDir?: string;
   /** Log lines of the router and UploadPart (JSON). Default: stdout. */
   log?: (line: string) => void;
+  /** UploadPart's request timeout towards Arthur (ARTHUR_TIMEOUT_MS). Default 30,000. */
+  uploadTimeoutMs?: number;
+  /** ValidateCapture's part limits. Default the deployed ones: 10 MiB, 10,000 records. */
+  partLimits?: { maxBytes: number; maxRecords: number };
+  /**
+   * Fault injection for the reliability tests: called before every DynamoDB call of the stack (the router's
+   * BatchGetItem, the workflow's PutItem…) with the command's name; an error returned is thrown instead of the call.
+   */
+  dynamodbFault?: (commandName: string) => Error | undefined;
 }
 
 /** An event the router gave up on after its retries, as Lambda's on-failure destination would keep it. */
@@ -104,7 +116,8 @@ export interface DeadLetter {
 }
 
 export interface LocalStack {
-  endpoints: { s3: string; dynamodb: string; sfn: string; admin: string; arthur: string };
+  /** `console`: the local console page (port base + 5, path /console). */
+  endpoints: { s3: string; dynamodb: string; sfn: string; admin: string; arthur: string; console: string };
   /** Ready-to-paste environment for the CLI, the AWS CLI and the SDK (AWS_ENDPOINT_URL_* and the stack's names). */
   env: Record<string, string>;
   captureBucket: string;
@@ -121,6 +134,15 @@ export interface LocalStack {
   dlq: DeadLetter[];
   /** Every router invocation that completed, with its summary. */
   routed: RouteSummary[];
+  /** Every event the capture bucket's notification sent the router, in order (keys URL-encoded, as S3 sends them). */
+  notifications: S3Event[];
+  /** Invokes the router asynchronously with this event, as S3 does (same retries, then `dlq`); waitForIdle waits for it. */
+  deliver(event: S3Event): void;
+  /**
+   * Takes every event out of `dlq` and delivers it again (the local equivalent of redriving the router's SQS DLQ);
+   * resolves to how many were redriven. Call waitForIdle() afterwards.
+   */
+  redriveDlq(): Promise<number>;
   putMapping(prefix: string, modelId: string, extra?: Omit<MappingInput, 'prefix' | 'modelId'>): Promise<MappingItem>;
   /** Resolves once no router invocation is pending (retries included) and no execution runs. */
   waitForIdle(): Promise<void>;
@@ -189,6 +211,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynamoEndpoint = `http://127.0.0.1:${(dynamoServer.address() as AddressInfo).port}`;
     const dynamodb = new DynamoDBClient({ endpoint: dynamoEndpoint, region: REGION, credentials: CREDENTIALS });
     closers.push(() => dynamodb.destroy());
+    const dynamodbFault = options.dynamodbFault;
+    if (dynamodbFault) {
+      dynamodb.middlewareStack.add(
+        (next, context) => async (args) => {
+          const error = dynamodbFault(context.commandName ?? '');
+          if (error) throw error;
+          return next(args);
+        },
+        { step: 'initialize', name: 'localDynamodbFault' },
+      );
+    }
     // One table at a time, so that with a dataDir a table kept from the last run is not an error.
     for (const [logicalId, tableName] of Object.entries({ MappingsTable: mappingsTable, IngestionsTable: ingestionsTable })) {
       await ignoreExisting(() => createTables(dynamodb, serverlessYml, { [logicalId]: tableName }), ['ResourceInUseException']);
@@ -209,7 +242,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       putArtifact: createArtifactStore(s3, artifactsBucket),
       artifactsBucket,
       // The deployed defaults (serverless.yml / the validate handler).
-      limits: { maxBytes: 10 * 1024 * 1024, maxRecords: 10_000 },
+      limits: options.partLimits ?? { maxBytes: 10 * 1024 * 1024, maxRecords: 10_000 },
     };
     const uploadDeps: UploadPartDeps = {
       openPart: createObjectSource(s3),
@@ -219,7 +252,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       defaultHost: arthurHost,
       defaultSecretArn: localSecretArn,
       allowlist: parseAllowlist(new URL(arthurHost).hostname),
-      timeoutMs: 30_000,
+      timeoutMs: options.uploadTimeoutMs ?? 30_000,
       log: (level, message, fields) => write(JSON.stringify({ level, message, function: 'upload-part', ...fields })),
     };
     const stateMachineName = `${name}-ingest`;
@@ -257,6 +290,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const retryDelays = options.routerRetryDelaysMs ?? [1000, 2000];
     const dlq: DeadLetter[] = [];
     const routed: RouteSummary[] = [];
+    const notifications: S3Event[] = [];
     const pending = new Set<Promise<void>>();
     let closed = false;
     const timers = new Set<NodeJS.Timeout>();
@@ -295,9 +329,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
       if (records.length === 0) return;
       const event: S3Event = { Records: records.map(asRealS3Record) };
+      notifications.push(event);
       // Asynchronous, as S3 invokes the router: the PUT has already been answered.
+      invokeAsync(event);
+    };
+    const invokeAsync = (event: S3Event): void => {
       const delivery = deliver(event).finally(() => pending.delete(delivery));
       pending.add(delivery);
+    };
+    const redriveDlq = async (): Promise<number> => {
+      const letters = dlq.splice(0);
+      for (const letter of letters) invokeAsync(letter.event);
+      return letters.length;
     };
     (s3rver as unknown as EventEmitter).on('event', onS3Event);
     closers.push(() => {
@@ -335,7 +378,38 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const adminUrl = `http://127.0.0.1:${(admin.address() as AddressInfo).port}`;
 
-    const endpoints = { s3: s3Endpoint, dynamodb: dynamoEndpoint, sfn: sfn.url, admin: adminUrl, arthur: arthurHost };
+    // The console (N+5: N+3 is the admin API's), reading through the same adapters as `capture-router executions`.
+    const captureLister = new S3CaptureLister(s3, CAPTURE_BUCKET);
+    const consoleServer = await startConsoleServer({
+      inspector: new ExecutionInspector(sfnClient, dynamodb, { stateMachineArn: runner.stateMachineArn, ingestionsTable }),
+      listMappings: async () => {
+        const items: MappingItem[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await mappingStore.listMappings({ cursor });
+          items.push(...page.items);
+          cursor = page.cursor;
+        } while (cursor);
+        return items;
+      },
+      listFiles: async () => {
+        const objects: Array<{ key: string; size: number }> = [];
+        let continuationToken: string | undefined;
+        do {
+          const page = await captureLister.list({ prefix: '', continuationToken });
+          objects.push(...page.objects);
+          continuationToken = page.continuationToken;
+        } while (continuationToken && objects.length < 5000);
+        return objects;
+      },
+      resolve: (key) => resolver.resolve(key),
+      captureBucket: CAPTURE_BUCKET,
+      artifactsBucket,
+      port: port(5),
+    });
+    closers.push(() => consoleServer.close());
+
+    const endpoints = { s3: s3Endpoint, dynamodb: dynamoEndpoint, sfn: sfn.url, admin: adminUrl, arthur: arthurHost, console: consoleServer.url };
     const env: Record<string, string> = {
       AWS_REGION: REGION,
       // The AWS CLI reads AWS_DEFAULT_REGION; the SDKs read AWS_REGION.
@@ -351,6 +425,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       MAPPINGS_TABLE: mappingsTable,
       INGESTIONS_TABLE: ingestionsTable,
       STATE_MACHINE_ARN: runner.stateMachineArn,
+      // What `capture-router executions` reads (the deployed stack's names go in the same variables).
+      CAPTURE_ROUTER_STATE_MACHINE_ARN: runner.stateMachineArn,
+      CAPTURE_ROUTER_INGESTIONS_TABLE: ingestionsTable,
+      CAPTURE_ROUTER_ARTIFACTS_BUCKET: artifactsBucket,
       ARTHUR_HOST: arthurHost,
       ARTHUR_HOST_ALLOWLIST: new URL(arthurHost).hostname,
       // Names a secret that does not exist locally: the stack's UploadPart takes the token from ARTHUR_TOKEN.
@@ -371,6 +449,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sfn,
       dlq,
       routed,
+      notifications,
+      deliver: (event) => {
+        if (!closed) invokeAsync(event);
+      },
+      redriveDlq,
       putMapping: (prefix, modelId, extra = {}) => mappingStore.putMapping({ ...extra, prefix, modelId }),
       waitForIdle,
       close,

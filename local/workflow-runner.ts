@@ -141,7 +141,9 @@ export function createWorkflowRunner(options: WorkflowRunnerOptions): WorkflowRu
     const executionArn = `arn:${partition}:states:${region}:${accountId}:execution:${stateMachineName}:${name}`;
     const startDate = new Date();
     const events: WorkflowEvent[] = [];
-    const execution = machine.run(input as never, {
+    // `let`, cleared at the end: the endpoint keeps every execution for the life of the process, and the engine's
+    // execution object (its whole context) is needed only while it runs.
+    let execution: ReturnType<StateMachine['run']> | undefined = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
       context: {
         Execution: { Id: executionArn, Name: name, RoleArn: `arn:${partition}:iam::${accountId}:role/local` },
@@ -155,21 +157,23 @@ export function createWorkflowRunner(options: WorkflowRunnerOptions): WorkflowRu
         },
       },
     });
-    const collected = (async () => {
-      for await (const event of execution.eventLogs) events.push(event);
-    })();
-    const done = (async (): Promise<WorkflowRun> => {
+    // Passed as arguments, not captured: the closures below must not keep `execution` alive once it is cleared.
+    const collected = (async (eventLogs: AsyncGenerator<WorkflowEvent>) => {
+      for await (const event of eventLogs) events.push(event);
+    })(execution.eventLogs);
+    const done = (async (result: Promise<unknown>): Promise<WorkflowRun> => {
       const base = { name, executionArn, input, startDate, events };
       let ending: Pick<WorkflowRun, 'status' | 'output' | 'error' | 'cause'>;
       try {
-        ending = { status: 'SUCCEEDED', output: await execution.result };
+        ending = { status: 'SUCCEEDED', output: await result };
       } catch (err) {
         ending = describeEnding(err);
       }
       await collected;
+      execution = undefined;
       return { ...base, ...ending, stopDate: new Date() };
-    })();
-    return { name, executionArn, startDate, events, done, abort: () => execution.abort() };
+    })(execution.result);
+    return { name, executionArn, startDate, events, done, abort: () => execution?.abort() };
   }
 
   return {

@@ -9,6 +9,7 @@ import { DynamoDbMappingStore } from '../../src/aws/dynamodb-mapping-store.js';
 import { SfnWorkflowStarter } from '../../src/aws/sfn-workflow-starter.js';
 import { MappingResolver } from '../../src/routing/mapping-resolver.js';
 import { DEFAULT_TTL_MS } from '../../src/routing/ttl-cache.js';
+import { createTelemetry } from '../../src/observability/powertools.js';
 import { routeEvent, type RouterEvent, type RouteSummary } from './route-event.js';
 
 export interface RouterConfig {
@@ -45,5 +46,10 @@ const resolver = new MappingResolver((prefixes) => store.getMappings(prefixes), 
 const starter = new SfnWorkflowStarter(new SFNClient({}), config.stateMachineArn);
 // stdout directly: Lambda's console.log prefixes each line, and an EMF document must be the whole log line.
 const write = (line: string) => void process.stdout.write(`${line}\n`);
+// Powertools Logger (JSON, with the Lambda context) and Metrics (EMF lines): the same fields as validate and upload.
+const telemetry = createTelemetry('router', process.env.AWS_LAMBDA_FUNCTION_NAME || 'router');
 
-export const handler = middy<RouterEvent, RouteSummary>().handler((event) => routeEvent(event, { resolver, starter, write }));
+export const handler = middy<RouterEvent, RouteSummary>().handler((event, context) => {
+  telemetry.addContext(context);
+  return routeEvent(event, { resolver, starter, write, log: telemetry.log, metrics: telemetry.metrics });
+});

@@ -4,6 +4,7 @@ import type { StartWorkflowResult, WorkflowStarter } from '../../src/aws/workflo
 import { decodeS3EventKey } from '../../src/routing/decode-key.js';
 import { executionName } from '../../src/routing/execution-name.js';
 import type { Resolution } from '../../src/routing/mapping-resolver.js';
+import { emfLineMetrics, jsonLineLog, type LogFn, type MetricsSink } from '../../src/observability/telemetry.js';
 
 /** What S3 sends once when a notification configuration is saved: no Records, nothing to route. */
 export interface S3TestEvent {
@@ -37,8 +38,12 @@ export interface RouteSummary {
 export interface RouteEventDeps {
   resolver: { resolve(key: string): Promise<Resolution> };
   starter: WorkflowStarter;
-  /** Writes one log line (a JSON object, or an EMF document). The handler passes stdout. */
+  /** Writes one log line (a JSON object, or an EMF document): the sink when `log` / `metrics` are not given. */
   write: (line: string) => void;
+  /** Structured log (the Lambda handler passes Powertools Logger). Default: JSON lines to `write`. */
+  log?: LogFn;
+  /** Metrics (the Lambda handler passes Powertools Metrics). Default: EMF lines to `write`. */
+  metrics?: MetricsSink;
   /** Milliseconds since the epoch, for EMF timestamps. Default `Date.now`. */
   now?: () => number;
   /** Records routed at once. Default 4: StartExecution has a per-account rate, and most events hold one record. */
@@ -69,7 +74,7 @@ export class RouteEventError extends Error {
   }
 }
 
-export const METRICS_NAMESPACE = 'CaptureRouter';
+export { METRICS_NAMESPACE } from '../../src/observability/telemetry.js';
 export type UnroutedReason = 'no-mapping' | 'mapping-disabled';
 type Outcome = 'started' | 'alreadyDelivered' | 'unrouted' | 'disabled' | 'ignored';
 
@@ -149,11 +154,15 @@ async function routeRecord(record: S3EventRecord, deps: RouteEventDeps): Promise
   );
   const result: StartWorkflowResult = await deps.starter.start({ name, input });
   const fields = { bucket, key, modelId: input.modelId, mappingPrefix: match.prefix, executionName: name, executionArn: result.executionArn };
+  // ModelId as a dimension: one metric per mapped model, a set the operators bound by registering mappings
+  // (tens to hundreds), unlike keys or prefixes of unrouted files, which are unbounded and stay in the logs.
   if (result.started) {
     log(deps, 'INFO', 'execution started', fields);
+    metric(deps, 'FilesRouted', { ModelId: input.modelId });
     return 'started';
   }
   log(deps, 'INFO', 'already delivered: execution exists', fields);
+  metric(deps, 'FilesAlreadyDelivered', { ModelId: input.modelId });
   return 'alreadyDelivered';
 }
 
@@ -214,19 +223,9 @@ function unrouted(
 ): Outcome {
   const extra = match ? { mappingPrefix: match.prefix, modelId: match.mapping.modelId } : {};
   log(deps, 'WARN', 'capture file not routed', { reason, bucket, key, ...extra });
-  // CloudWatch Embedded Metric Format: the log line itself becomes the metric, no PutMetricData call.
-  deps.write(
-    JSON.stringify({
-      _aws: {
-        Timestamp: (deps.now ?? Date.now)(),
-        CloudWatchMetrics: [
-          { Namespace: METRICS_NAMESPACE, Dimensions: [['Reason']], Metrics: [{ Name: 'FilesUnrouted', Unit: 'Count' }] },
-        ],
-      },
-      Reason: reason,
-      FilesUnrouted: 1,
-    }),
-  );
+  // Reason only: the key or prefix of an unrouted file is unbounded (a metric per value would be a bill), and the
+  // log line above names it.
+  metric(deps, 'FilesUnrouted', { Reason: reason });
   return reason === 'no-mapping' ? 'unrouted' : 'disabled';
 }
 
@@ -245,5 +244,9 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 function log(deps: RouteEventDeps, level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Record<string, unknown>): void {
-  deps.write(JSON.stringify({ level, message, ...fields }));
+  (deps.log ?? jsonLineLog(deps.write))(level === 'INFO' ? 'info' : level === 'WARN' ? 'warn' : 'error', message, fields);
+}
+
+function metric(deps: RouteEventDeps, name: 'FilesRouted' | 'FilesAlreadyDelivered' | 'FilesUnrouted', dimensions: Record<string, string>): void {
+  (deps.metrics ?? emfLineMetrics(deps.write, 'router', deps.now)).add(name, 'Count', 1, dimensions);
 }

@@ -8,6 +8,9 @@ import { createObjectSource } from '../../src/aws/object-source.js';
 import { createTokenProvider } from '../../src/aws/token-provider.js';
 import type { UploadPartEvent, UploadPartResult } from '../../src/contracts.js';
 import { uploadPart } from './upload-part.js';
+import { createTelemetry } from '../../src/observability/powertools.js';
+import { correlation } from '../../src/observability/correlation.js';
+import { withFields } from '../../src/observability/telemetry.js';
 
 // Configuration is read once, at cold start: a missing variable fails the init and names itself,
 // instead of failing every upload later with a vaguer error.
@@ -41,14 +44,15 @@ const openPart = createObjectSource(new S3Client({}));
 const getToken = createTokenProvider(new SecretsManagerClient({}));
 const arthur = new HttpArthurApi();
 
-function log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>): void {
-  const line = JSON.stringify({ level, message, function: 'upload-part', ...fields });
-  if (level === 'error') console.error(line);
-  else console.log(line);
-}
+// Powertools Logger and Metrics: JSON lines with the Lambda context, EMF metrics; secret-named fields redacted.
+const telemetry = createTelemetry('upload', process.env.AWS_LAMBDA_FUNCTION_NAME || 'upload');
+/** The file's correlation fields (bucket, key, modelId, executionName) and the part, on every line of the invocation. */
+const logFor = (event: Partial<UploadPartEvent> | undefined) =>
+  withFields(telemetry.log, { ...correlation(event?.request), partIndex: event?.part?.index, partKey: event?.part?.key });
 
 export const handler = middy(
   async (event: UploadPartEvent, context: Context, opts?: { signal?: AbortSignal }): Promise<UploadPartResult> => {
+    telemetry.addContext(context);
     const remaining = context?.getRemainingTimeInMillis?.();
     const budget = remaining === undefined ? timeoutMs : Math.min(timeoutMs, Math.max(1, remaining - DEADLINE_MARGIN_MS));
     return uploadPart(event, {
@@ -60,20 +64,13 @@ export const handler = middy(
       allowlist,
       timeoutMs: budget,
       signal: opts?.signal,
-      log,
+      log: logFor(event),
+      metrics: telemetry.metrics,
     });
   },
 ).onError((request) => {
   // Typed errors carry no token (the client never puts it in a message); the event holds only references.
   const err = request.error as (Error & { status?: number }) | undefined;
   const event = request.event as Partial<UploadPartEvent> | undefined;
-  log('error', 'upload failed', {
-    errorName: err?.name,
-    errorMessage: err?.message,
-    status: err?.status,
-    modelId: event?.request?.modelId,
-    bucket: event?.part?.bucket,
-    key: event?.part?.key,
-    partIndex: event?.part?.index,
-  });
+  logFor(event)('error', 'upload failed', { errorName: err?.name, errorMessage: err?.message, status: err?.status });
 });

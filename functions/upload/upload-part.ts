@@ -3,6 +3,7 @@ import type { ArthurApi } from '../../src/arthur/api.js';
 import { assertAllowedHost, assertModelId } from '../../src/arthur/host-policy.js';
 import type { Part, UploadPartEvent, UploadPartResult } from '../../src/contracts.js';
 import { ConfigurationError } from '../../src/errors.js';
+import { noMetrics, type LogFn, type MetricsSink } from '../../src/observability/telemetry.js';
 
 export interface UploadPartDeps {
   openPart(ref: { bucket: string; key: string; versionId?: string }): Promise<{ body: Readable; contentLength?: number }>;
@@ -15,7 +16,11 @@ export interface UploadPartDeps {
   /** Aborts the upload (middy's signal, raised just before the Lambda times out). */
   signal?: AbortSignal;
   /** Structured log sink; receives counts and references, never the token. */
-  log?: (level: 'info' | 'warn', message: string, fields: Record<string, unknown>) => void;
+  log?: LogFn;
+  /** UploadAttempts, UploadFailures by error name, ArthurServerErrors, ArthurLatency, InferencesSent / InferencesFailed. */
+  metrics?: MetricsSink;
+  /** Milliseconds, for the latency of failed attempts. Default `Date.now`. */
+  now?: () => number;
 }
 
 /**
@@ -26,6 +31,34 @@ export interface UploadPartDeps {
  */
 export async function uploadPart(event: UploadPartEvent, deps: UploadPartDeps): Promise<UploadPartResult> {
   const { part, request } = checkEvent(event);
+  const metrics = deps.metrics ?? noMetrics;
+  // ModelId as a dimension: one series per mapped model, bounded by the mappings table (tens to hundreds); error
+  // names are the fixed set of src/errors.ts. Keys, hosts and messages stay in the logs.
+  const model = { ModelId: String(request.modelId) };
+  const now = deps.now ?? Date.now;
+  const started = now();
+  metrics.add('UploadAttempts', 'Count', 1, model);
+  try {
+    const out = await attempt(part, request, deps);
+    metrics.add('ArthurLatency', 'Milliseconds', out.durationMs, model);
+    metrics.add('InferencesSent', 'Count', out.result.success, model);
+    metrics.add('InferencesFailed', 'Count', out.result.failure, model);
+    return out.result;
+  } catch (error) {
+    const errorName = error instanceof Error ? error.name : 'Error';
+    const status = (error as { status?: unknown })?.status;
+    metrics.add('UploadFailures', 'Count', 1, { ...model, ErrorName: errorName });
+    if (typeof status === 'number') {
+      // Arthur answered: its latency counts, and a 5xx feeds the Arthur 5xx-rate alarm.
+      metrics.add('ArthurLatency', 'Milliseconds', now() - started, model);
+      if (status >= 500) metrics.add('ArthurServerErrors', 'Count', 1, model);
+    }
+    deps.log?.('warn', 'upload attempt failed', { partIndex: part.index, errorName, status, errorMessage: error instanceof Error ? error.message : String(error) });
+    throw error;
+  }
+}
+
+async function attempt(part: Part, request: UploadPartEvent['request'], deps: UploadPartDeps): Promise<{ result: UploadPartResult; durationMs: number }> {
   const host = request.arthurHost || deps.defaultHost;
   const secretArn = request.tokenSecretArn || deps.defaultSecretArn;
   const base = assertAllowedHost(host, deps.allowlist);
@@ -70,7 +103,7 @@ export async function uploadPart(event: UploadPartEvent, deps: UploadPartDeps): 
     bytes: result.bytesSent,
     durationMs: result.durationMs,
   });
-  return out;
+  return { result: out, durationMs: result.durationMs };
 }
 
 /** The workflow builds this event; a malformed one is a definition bug, reported as such rather than as a crash. */

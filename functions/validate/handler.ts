@@ -5,6 +5,9 @@ import { createObjectSource } from '../../src/aws/object-source.js';
 import { createArtifactStore } from '../../src/aws/artifact-store.js';
 import type { ValidationResult, WorkflowInput } from '../../src/contracts.js';
 import { validateCapture } from './validate-capture.js';
+import { createTelemetry } from '../../src/observability/powertools.js';
+import { withFields } from '../../src/observability/telemetry.js';
+import { correlation } from '../../src/observability/correlation.js';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -27,23 +30,18 @@ const LIMITS = { maxBytes: positive('MAX_PART_BYTES', 10 * 1024 * 1024), maxReco
 
 // Path-style addressing keeps the same client working against the local stack (s3rver) and AWS.
 const s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3), requestChecksumCalculation: 'WHEN_REQUIRED' });
+const telemetry = createTelemetry('validate', process.env.AWS_LAMBDA_FUNCTION_NAME || 'validate');
 const deps = { openObject: createObjectSource(s3), putArtifact: createArtifactStore(s3, ARTIFACTS_BUCKET), artifactsBucket: ARTIFACTS_BUCKET, limits: LIMITS };
 
-export const handler = middy<WorkflowInput, ValidationResult>().handler(async (event) => {
-  const result = await validateCapture(event, deps);
-  console.log(
-    JSON.stringify({
-      level: 'INFO',
-      message: 'capture validated',
-      bucket: event.bucket,
-      key: event.key,
-      modelId: event.modelId,
-      records: result.records,
-      inferences: result.inferences,
-      rejected: result.rejected,
-      parts: result.parts.length,
-      quarantineKey: result.quarantineKey,
-    }),
-  );
-  return result;
-});
+export const handler = middy<WorkflowInput, ValidationResult>()
+  .handler(async (event, context) => {
+    telemetry.addContext(context);
+    const log = withFields(telemetry.log, correlation(event));
+    const result = await validateCapture(event, { ...deps, log, metrics: telemetry.metrics });
+    log('info', 'parts ready', { parts: result.parts.length, quarantineKey: result.quarantineKey });
+    return result;
+  })
+  .onError((request) => {
+    const err = request.error as Error | undefined;
+    withFields(telemetry.log, correlation(request.event))('error', 'validation failed', { errorName: err?.name, errorMessage: err?.message });
+  });

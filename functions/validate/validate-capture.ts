@@ -1,17 +1,22 @@
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CaptureNormalizer, PartSplitter, type PartBody, type PartLimits } from '../../src/capture/index.js';
 import type { Part, ValidationResult, WorkflowInput } from '../../src/contracts.js';
 import { CaptureRejectedError, CaptureUnreadableError, StorageUnavailableError } from '../../src/errors.js';
 import type { OpenObject } from '../../src/aws/object-source.js';
 import type { PutArtifact } from '../../src/aws/artifact-store.js';
+import { noMetrics, type LogFn, type MetricsSink } from '../../src/observability/telemetry.js';
 
 export interface ValidateDeps {
   openObject: OpenObject;
   putArtifact: PutArtifact;
   artifactsBucket: string;
   limits: PartLimits;
+  /** Structured log, already carrying the file's correlation fields (the handler adds them). */
+  log?: LogFn;
+  /** InferencesValidated / InferencesRejected per model. */
+  metrics?: MetricsSink;
 }
 
 /** How many rejection reasons travel in the workflow state; the quarantine object holds them all. */
@@ -26,7 +31,14 @@ const ERROR_SAMPLE = 5;
  * quarantine is written, so the workflow records REJECTED with a pointer to the reasons.
  */
 export async function validateCapture(input: WorkflowInput, deps: ValidateDeps): Promise<ValidationResult> {
-  const { body } = await deps.openObject({ bucket: input.bucket, key: input.key, versionId: input.versionId });
+  let body: Readable;
+  try {
+    ({ body } = await deps.openObject({ bucket: input.bucket, key: input.key, versionId: input.versionId }));
+  } catch (err) {
+    // A GetObject that S3 failed past the SDK's retries (503 SlowDown, 500, a reset) is retried by the workflow
+    // like a failure mid-read; a missing or forbidden object stays CaptureUnreadableError (tests/reliability).
+    throw storageError(err, `opening s3://${input.bucket}/${input.key}`);
+  }
   const base = artifactBase(input);
   const normalizer = new CaptureNormalizer({ output: 'records', maxErrors: ERROR_SAMPLE });
   const quarantine: Buffer[] = [];
@@ -81,6 +93,18 @@ export async function validateCapture(input: WorkflowInput, deps: ValidateDeps):
     ...(quarantineKey ? { quarantineBucket: deps.artifactsBucket, quarantineKey } : {}),
     ...(report.errors.length > 0 ? { errorSample: report.errors.slice(0, ERROR_SAMPLE) } : {}),
   };
+  const metrics = deps.metrics ?? noMetrics;
+  // ModelId: one series per mapped model (bounded by the mappings table); keys would be unbounded.
+  metrics.add('InferencesValidated', 'Count', report.inferences, { ModelId: input.modelId });
+  metrics.add('InferencesRejected', 'Count', report.rejected, { ModelId: input.modelId });
+  deps.log?.(report.inferences === 0 || report.rejected > 0 ? 'warn' : 'info', report.inferences === 0 ? 'capture rejected' : 'capture validated', {
+    records: report.records,
+    inferences: report.inferences,
+    rejected: report.rejected,
+    normalized: report.normalized,
+    quarantineKey,
+    errorSample: report.errors.slice(0, ERROR_SAMPLE).map((e) => `line ${e.line} ${e.code}`),
+  });
   if (report.inferences === 0) {
     const reasons = report.errors.map((e) => `line ${e.line} ${e.code}`).join(', ');
     const where = quarantineKey ? `; every record with its reason is in s3://${deps.artifactsBucket}/${quarantineKey}` : '';

@@ -3,7 +3,8 @@ import { UsageError, packageRoot, type Io } from './io.js';
 const HELP = `usage: capture-router local [--port-base N] [--data-dir DIR] [--arthur-host URL --arthur-token-env VAR]
 
 Runs the whole pipeline in this process until interrupted (Ctrl-C): S3 (s3rver) at N, DynamoDB (dynalite) at N+1,
-Step Functions at N+2, the admin API at N+3 (no auth: loopback only), the Arthur receiver at N+4.
+Step Functions at N+2, the admin API at N+3 (no auth: loopback only), the Arthur receiver at N+4, the console at
+N+5 (http://127.0.0.1:N+5/console).
 Objects put under bucket "datacapture" are routed, validated and uploaded as in AWS.
 
   --port-base N        first port (default 4580); 0 picks free ports
@@ -44,6 +45,7 @@ export async function runLocal(argv: string[], io: Io, options: LocalCommandOpti
       `  Step Functions  ${endpoints.sfn}   (${stack.stateMachineArn})`,
       `  Admin API       ${endpoints.admin}   (capture-router mappings … --endpoint ${endpoints.admin})`,
       `  Arthur          ${endpoints.arthur}${stack.receiver ? '   (local receiver; GET /__received?model=ID, POST /__faults)' : ''}`,
+      `  Console         ${endpoints.console}   (mappings, recent files, each execution's path and retries)`,
       '',
       'Environment (paste into another shell):',
       ...Object.entries(env).map(([name, value]) => `export ${name}=${shellQuote(value)}`),
@@ -51,6 +53,7 @@ export async function runLocal(argv: string[], io: Io, options: LocalCommandOpti
       'Try:',
       `  npx capture-router mappings put my-endpoint/ <arthur-model-uuid> --endpoint ${endpoints.admin}`,
       `  aws s3 cp capture.jsonl s3://${stack.captureBucket}/my-endpoint/AllTraffic/2026/01/01/00/capture.jsonl --endpoint-url ${endpoints.s3}`,
+      `  npx capture-router executions list        (and: executions show s3://${stack.captureBucket}/KEY)`,
       `  aws stepfunctions list-executions --endpoint-url ${endpoints.sfn} --state-machine-arn ${stack.stateMachineArn}`,
       '',
       'Ctrl-C to stop.',
@@ -88,8 +91,8 @@ function parseArgs(argv: string[]): LocalArgs {
       case '--port-base': {
         const raw = value();
         const n = Number(raw);
-        // N+4 must be a valid port too.
-        if (!Number.isInteger(n) || n < 0 || n > 65531) throw new UsageError(`local: --port-base must be 0 or a port up to 65531, got "${raw}"`);
+        // N+5 (the console) must be a valid port too.
+        if (!Number.isInteger(n) || n < 0 || n > 65530) throw new UsageError(`local: --port-base must be 0 or a port up to 65530, got "${raw}"`);
         args.portBase = n;
         break;
       }

@@ -2,6 +2,7 @@ import { runValidate } from './validate-command.js';
 import { runDemo } from './demo-command.js';
 import { runLocal } from './local-command.js';
 import { runMappings, runReplay } from './admin-commands.js';
+import { runExecutions } from './executions-command.js';
 import { UsageError, type Io, processIo } from './io.js';
 
 const USAGE = `usage: capture-router <command> [options]
@@ -12,6 +13,7 @@ commands:
   local [--port-base N] [--data-dir DIR]         run S3, DynamoDB, Step Functions and an Arthur receiver locally until Ctrl-C
   mappings put|get|list|delete|resolve …         manage prefix → model mappings through the admin API (--endpoint URL)
   replay PREFIX [--from ISO --to ISO] [--force]  start executions for captures already in the bucket, skipping delivered ones
+  executions list|show …                         what the workflow did with each file: path, retries, outcome, and why
 
 Run \`capture-router <command> --help\` for a command's options.`;
 
@@ -30,6 +32,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await runMappings(rest, io);
       case 'replay':
         return await runReplay(rest, io);
+      case 'executions':
+        return await runExecutions(rest, io);
       case undefined:
       case '-h':
       case '--help':

@@ -537,6 +537,39 @@ describe('the state machine', () => {
   });
 });
 
+describe('operations (alarms on the EMF metrics, dashboard)', () => {
+  const fn = (name: string) => ({ Name: 'Function', Value: `capture-router-dev-${name}` });
+  const service = { Name: 'service', Value: 'capture-router' };
+
+  it('alarms on unrouted files above the unroutedFilesAlarmThreshold param, from the router EMF metric', () => {
+    for (const [label, t] of both()) {
+      expect({ label, alarm: t.Resources.UnroutedFilesAlarm!.Properties }).toEqual({
+        label,
+        alarm: expect.objectContaining({ Namespace: 'CaptureRouter', MetricName: 'FilesUnrouted', Dimensions: [service, fn('router')], Threshold: '10', Statistic: 'Sum' }),
+      });
+    }
+  });
+
+  it('alarms on the Arthur 5xx rate: ArthurServerErrors over UploadAttempts of the upload function, in percent', () => {
+    const alarm = created.template.Resources.Arthur5xxRateAlarm!.Properties;
+    const byId = Object.fromEntries((alarm.Metrics as any[]).map((m) => [m.Id, m]));
+    expect(byId.rate).toMatchObject({ ReturnData: true, Expression: expect.stringContaining('100 * FILL(errors, 0) / attempts') });
+    expect(byId.errors.MetricStat.Metric).toEqual({ Namespace: 'CaptureRouter', MetricName: 'ArthurServerErrors', Dimensions: [service, fn('upload')] });
+    expect(byId.attempts.MetricStat.Metric).toEqual({ Namespace: 'CaptureRouter', MetricName: 'UploadAttempts', Dimensions: [service, fn('upload')] });
+    expect(alarm).toMatchObject({ Threshold: '5', ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    expect(existing.template.Resources.Arthur5xxRateAlarm!.Properties.AlarmActions).toEqual({ 'Fn::If': ['HasAlarmTopic', [EXISTING.alarmTopicArn], { Ref: 'AWS::NoValue' }] });
+  });
+
+  it('has a dashboard whose body is JSON naming the metrics the functions emit', async () => {
+    const { METRIC_NAMES } = await import('../../src/observability/telemetry.js');
+    const [body, vars] = created.template.Resources.RouterDashboard!.Properties.DashboardBody['Fn::Sub'];
+    const widgets = JSON.stringify(JSON.parse(String(body).replace(/\$\{[^}]+\}/g, 'X')).widgets);
+    const missing = METRIC_NAMES.filter((name) => name !== 'InferencesValidated' && !widgets.includes(`"${name}\\"`) && !widgets.includes(`"${name}"`));
+    expect(missing).toEqual([]);
+    expect(vars).toMatchObject({ RouterName: 'capture-router-dev-router', UploadName: 'capture-router-dev-upload' });
+  });
+});
+
 // ---- helpers ------------------------------------------------------------------------------------------------
 
 function expectDenyWithoutTls(document: { Statement: any[] }) {

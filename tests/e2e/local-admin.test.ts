@@ -34,3 +34,19 @@ it('a mapping registered through the admin API of the local stack routes the nex
   expect(resolved).toMatchObject({ match: { prefix: 'adm-endpoint/', mapping: { modelId: MODEL } }, object: { found: true } });
   expect(stack.sfn.executions().map((e) => e.name)).toEqual([resolved.execution.name]);
 });
+
+it('accepts any AWS credentials, like a user\'s default profile', async () => {
+  const config = { region: 'eu-west-1', credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } };
+  const s3 = new S3Client({ ...config, endpoint: stack.endpoints.s3, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  await expect(s3.send(new PutObjectCommand({ Bucket: stack.captureBucket, Key: 'no-mapping/x.jsonl', Body: '{}' }))).resolves.toBeDefined();
+  s3.destroy();
+  const { DynamoDBClient, ListTablesCommand } = await import('@aws-sdk/client-dynamodb');
+  const dynamodb = new DynamoDBClient({ ...config, endpoint: stack.endpoints.dynamodb });
+  expect((await dynamodb.send(new ListTablesCommand({}))).TableNames).toContain(stack.mappingsTable);
+  dynamodb.destroy();
+  const { SFNClient, ListStateMachinesCommand } = await import('@aws-sdk/client-sfn');
+  const sfn = new SFNClient({ ...config, endpoint: stack.endpoints.sfn });
+  expect((await sfn.send(new ListStateMachinesCommand({}))).stateMachines?.length).toBeGreaterThan(0);
+  sfn.destroy();
+  await stack.waitForIdle();
+});

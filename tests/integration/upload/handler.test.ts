@@ -5,6 +5,7 @@ import { CaptureGenerator } from '../../../local/captures.js';
 import type { UploadPartEvent } from '../../../src/contracts.js';
 import { startS3rver, type S3rverServer } from '../../support/s3rver-server.js';
 import { startSecretsManagerStub, type SecretsManagerStub } from '../../support/secrets-manager-stub.js';
+import { captureOutput } from '../../support/capture-output.js';
 
 /**
  * The composition root as Lambda runs it: configuration from the environment, real SDK clients pointed at the
@@ -70,31 +71,32 @@ describe('upload handler', () => {
   it('uploads a part with the configured host and secret', async () => {
     configure();
     const { handler } = await import('../../../functions/upload/handler.js');
-    const logged = jest.spyOn(console, 'log').mockImplementation(() => {});
+    const output = captureOutput();
     try {
       const result = await handler({ ...event, part: { ...event.part, inferences } }, context);
       expect(result).toMatchObject({ partIndex: 0, status: 207, success: inferences, failure: 0 });
       expect(arthur.received(MODEL)).toHaveLength(inferences);
-      const lines = logged.mock.calls.map((call) => JSON.parse(String(call[0])) as Record<string, unknown>);
-      expect(lines).toEqual([expect.objectContaining({ level: 'info', function: 'upload-part', modelId: MODEL })]);
-      expect(JSON.stringify(lines)).not.toContain(TOKEN);
+      const lines = output.json().filter((l) => l._aws === undefined);
+      expect(lines).toEqual([expect.objectContaining({ level: 'INFO', function: 'upload', service: 'capture-router', modelId: MODEL, bucket: BUCKET, key: KEY })]);
+      expect(lines[0]!.executionName).toEqual(expect.stringContaining('00-01-123-abcd'));
+      expect(output.text()).not.toContain(TOKEN);
     } finally {
-      logged.mockRestore();
+      output.restore();
     }
   });
 
   it('rethrows the typed error for the workflow and logs it as one JSON line', async () => {
     configure();
     const { handler } = await import('../../../functions/upload/handler.js');
-    const logged = jest.spyOn(console, 'error').mockImplementation(() => {});
+    const output = captureOutput();
     try {
       arthur.setFaults({ status: 502 });
       await expect(handler(event, context)).rejects.toMatchObject({ name: 'ArthurUnavailableError' });
-      const line = JSON.parse(String(logged.mock.calls[0]?.[0])) as Record<string, unknown>;
-      expect(line).toMatchObject({ level: 'error', errorName: 'ArthurUnavailableError', status: 502, modelId: MODEL, key: KEY });
-      expect(JSON.stringify(logged.mock.calls)).not.toContain(TOKEN);
+      const line = output.json().find((l) => l.message === 'upload failed');
+      expect(line).toMatchObject({ level: 'ERROR', errorName: 'ArthurUnavailableError', status: 502, modelId: MODEL, key: KEY });
+      expect(output.text()).not.toContain(TOKEN);
     } finally {
-      logged.mockRestore();
+      output.restore();
     }
   });
 

@@ -131,8 +131,12 @@ describe('routeEvent', () => {
     expect(metric).toEqual({
       _aws: {
         Timestamp: 1_714_568_731_123,
-        CloudWatchMetrics: [{ Namespace: 'CaptureRouter', Dimensions: [['Reason']], Metrics: [{ Name: 'FilesUnrouted', Unit: 'Count' }] }],
+        CloudWatchMetrics: [
+          { Namespace: 'CaptureRouter', Dimensions: [['service', 'Function'], ['service', 'Reason']], Metrics: [{ Name: 'FilesUnrouted', Unit: 'Count' }] },
+        ],
       },
+      service: 'capture-router',
+      Function: 'router',
       Reason: reason,
       FilesUnrouted: 1,
     });

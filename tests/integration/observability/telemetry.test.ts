@@ -1,0 +1,172 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { Context } from 'aws-lambda';
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { routeEvent } from '../../../functions/router/route-event.js';
+import { validateCapture } from '../../../functions/validate/validate-capture.js';
+import { startArthurReceiver, type ArthurReceiver } from '../../../local/arthur-receiver.js';
+import { CaptureGenerator } from '../../../local/captures.js';
+import type { MappingItem, UploadPartEvent } from '../../../src/contracts.js';
+import { createTelemetry } from '../../../src/observability/powertools.js';
+import { METRIC_NAMES, withFields } from '../../../src/observability/telemetry.js';
+import { captureOutput, type CapturedOutput } from '../../support/capture-output.js';
+import { startS3rver, type S3rverServer } from '../../support/s3rver-server.js';
+import { startSecretsManagerStub, type SecretsManagerStub } from '../../support/secrets-manager-stub.js';
+
+/**
+ * What an operator reads in CloudWatch: Powertools JSON log lines with the same correlation fields in every
+ * function, EMF metrics under the names the alarms and the dashboard use, and never the Arthur token.
+ */
+
+const BUCKET = 'datacapture';
+const MODEL = '9d8c7b6a-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:arthur-AbCdEf';
+const TOKEN = 'obs-token-7f6e5d4c3b2a19';
+const KEY = 'ep/AllTraffic/2026/11/24/12/00-01-123-abcd.jsonl';
+
+let s3: S3rverServer;
+let secrets: SecretsManagerStub;
+let arthur: ArthurReceiver;
+let inferences = 0;
+let captureText = '';
+let output: CapturedOutput | undefined;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  [s3, secrets, arthur] = await Promise.all([startS3rver(), startSecretsManagerStub({ [ARN]: TOKEN }), startArthurReceiver({ token: TOKEN })]);
+  await s3.createBucket(BUCKET);
+  const generator = new CaptureGenerator({ seed: 7 });
+  for (let i = 0; i < 6; i++) {
+    const line = generator.line();
+    captureText += `${line.text}\n`;
+    inferences += line.inferences;
+  }
+  await s3.put(BUCKET, KEY, captureText);
+});
+afterAll(() => Promise.all([s3.close(), secrets.close(), arthur.close()]));
+afterEach(() => {
+  output?.restore();
+  output = undefined;
+  process.env = { ...savedEnv };
+  arthur.reset();
+  jest.resetModules();
+});
+
+function configureUpload(): void {
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    ARTHUR_HOST: arthur.url,
+    ARTHUR_TOKEN_SECRET_ARN: ARN,
+    ARTHUR_HOST_ALLOWLIST: '127.0.0.1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+}
+
+const context = {
+  functionName: 'capture-router-dev-upload',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:capture-router-dev-upload',
+  memoryLimitInMB: '512',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+
+const uploadEvent = (): UploadPartEvent => ({
+  part: { bucket: BUCKET, key: KEY, index: 0, records: 6, inferences, bytes: captureText.length },
+  request: { bucket: BUCKET, key: KEY, etag: 'aaaabbbbccccddddeeeeffff00001111', size: captureText.length, modelId: MODEL, mappingPrefix: 'ep/' },
+});
+
+const metricNames = (o: CapturedOutput) => o.emf().flatMap((d) => d._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name)));
+const metric = (o: CapturedOutput, name: string) => o.emf().filter((d) => d[name] !== undefined);
+
+describe('upload handler telemetry', () => {
+  it('emits UploadAttempts, ArthurLatency and InferencesSent per model as EMF, and logs the correlation fields without the token', async () => {
+    configureUpload();
+    const { handler } = await import('../../../functions/upload/handler.js');
+    output = captureOutput();
+    await handler(uploadEvent(), context);
+
+    expect(metricNames(output).sort()).toEqual(['ArthurLatency', 'InferencesFailed', 'InferencesSent', 'UploadAttempts']);
+    const sent = metric(output, 'InferencesSent')[0]!;
+    expect(sent).toMatchObject({ service: 'capture-router', Function: 'upload', ModelId: MODEL, InferencesSent: inferences });
+    expect(sent._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'CaptureRouter', Dimensions: [['service', 'Function'], ['service', 'ModelId']] });
+    expect(metric(output, 'ArthurLatency')[0]!._aws.CloudWatchMetrics[0]!.Metrics).toEqual([{ Name: 'ArthurLatency', Unit: 'Milliseconds' }]);
+
+    const log = output.json().find((l) => l.message === 'arthur took the part')!;
+    expect(log).toMatchObject({ level: 'INFO', bucket: BUCKET, key: KEY, modelId: MODEL, function: 'upload', function_request_id: 'req-1' });
+    expect(log.executionName).toMatch(/^ep-AllTraffic-00-01-123-abcd-[0-9a-f]{24}$/);
+    expect(output.text()).not.toContain(TOKEN);
+  });
+
+  it.each([
+    [503, 'ArthurUnavailableError', true],
+    [401, 'ArthurAuthError', false],
+  ])('counts a %i as UploadFailures{ErrorName=%s} (ArthurServerErrors: %s) and never logs the token', async (status, errorName, serverError) => {
+    configureUpload();
+    const { handler } = await import('../../../functions/upload/handler.js');
+    arthur.setFaults({ status, count: 1 });
+    output = captureOutput();
+    await expect(handler(uploadEvent(), context)).rejects.toMatchObject({ name: errorName });
+
+    expect(metric(output, 'UploadFailures')).toEqual([expect.objectContaining({ ErrorName: errorName, ModelId: MODEL, UploadFailures: 1 })]);
+    expect(metric(output, 'UploadFailures')[0]!._aws.CloudWatchMetrics[0]!.Dimensions).toContainEqual(['service', 'ModelId', 'ErrorName']);
+    expect(metric(output, 'ArthurServerErrors')).toHaveLength(serverError ? 1 : 0);
+    expect(metric(output, 'UploadAttempts')).toHaveLength(1);
+    expect(output.json().find((l) => l.message === 'upload failed')).toMatchObject({ level: 'ERROR', errorName, status, key: KEY, modelId: MODEL });
+    expect(output.text()).not.toContain(TOKEN);
+  });
+});
+
+describe('Powertools telemetry', () => {
+  it('redacts secret-named fields at any depth, even when code logs a whole request by mistake', () => {
+    const telemetry = createTelemetry('upload');
+    output = captureOutput();
+    withFields(telemetry.log, { bucket: BUCKET })('info', 'oops', { token: TOKEN, request: { headers: { authorization: `Bearer ${TOKEN}` } }, tokenSecretArn: ARN });
+    expect(output.text()).not.toContain(TOKEN);
+    expect(output.json()[0]).toMatchObject({ bucket: BUCKET, token: '[REDACTED]', request: { headers: { authorization: '[REDACTED]' } }, tokenSecretArn: ARN });
+  });
+
+  it('router: FilesRouted per model and FilesUnrouted per reason, with the file in the log line', async () => {
+    const telemetry = createTelemetry('router');
+    const mapping: MappingItem = { prefix: 'ep/', modelId: MODEL, enabled: true, createdAt: '', updatedAt: '' };
+    const resolver = { resolve: async (key: string) => ({ normalizedKey: key, candidates: [], fetched: 0, ...(key.startsWith('ep/') ? { match: { prefix: 'ep/', mapping } } : {}) }) };
+    const starter = { start: async ({ name }: { name: string }) => ({ started: true, executionArn: `arn:aws:states:us-east-1:1:execution:x:${name}` }) };
+    const record = (key: string) => ({ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKET }, object: { key, eTag: 'e', size: 1 } } });
+    output = captureOutput();
+    await routeEvent({ Records: [record(KEY), record('other/f.jsonl')] } as never, { resolver, starter: starter as never, write: () => {}, log: telemetry.log, metrics: telemetry.metrics });
+
+    expect(metric(output, 'FilesRouted')).toEqual([expect.objectContaining({ Function: 'router', ModelId: MODEL, FilesRouted: 1 })]);
+    expect(metric(output, 'FilesUnrouted')).toEqual([expect.objectContaining({ Function: 'router', Reason: 'no-mapping', FilesUnrouted: 1 })]);
+    expect(output.json().find((l) => l.message === 'execution started')).toMatchObject({ bucket: BUCKET, key: KEY, modelId: MODEL, executionName: expect.any(String) });
+    expect(output.json().find((l) => l.message === 'capture file not routed')).toMatchObject({ level: 'WARN', key: 'other/f.jsonl', reason: 'no-mapping' });
+  });
+
+  it('validate: InferencesValidated and InferencesRejected per model', async () => {
+    const telemetry = createTelemetry('validate');
+    const bad = readFileSync('tests/fixtures/captures/mixed-bad-records.jsonl', 'utf8');
+    output = captureOutput();
+    const result = await validateCapture(
+      { bucket: BUCKET, key: 'ep/mixed.jsonl', etag: 'e', size: bad.length, modelId: MODEL, mappingPrefix: 'ep/' },
+      {
+        openObject: async () => ({ body: Readable.from([bad]) }),
+        putArtifact: async () => {},
+        artifactsBucket: 'artifacts',
+        limits: { maxBytes: 1 << 20, maxRecords: 1000 },
+        log: telemetry.log,
+        metrics: telemetry.metrics,
+      },
+    ).catch((e: unknown) => e);
+    const rejected = (result as { rejected?: number }).rejected;
+    expect(metric(output, 'InferencesRejected')).toEqual([expect.objectContaining({ Function: 'validate', ModelId: MODEL })]);
+    if (rejected !== undefined) expect(metric(output, 'InferencesRejected')[0]!.InferencesRejected).toBe(rejected);
+    expect(metric(output, 'InferencesValidated')).toHaveLength(1);
+  });
+
+  it('emits only names from METRIC_NAMES (the alarms and dashboard read those)', () => {
+    expect(new Set(METRIC_NAMES).size).toBe(METRIC_NAMES.length);
+  });
+});
