@@ -24,6 +24,12 @@ export interface SfnEndpointOptions {
   host?: string;
   /** What DescribeStateMachine reports as the role; no IAM is enforced locally. */
   roleArn?: string;
+  /**
+   * How many finished executions keep their full event history (default 1,000). Older ones keep their name,
+   * status, input and output (idempotency and DescribeExecution are unchanged) but their history shrinks to its
+   * start and end events: a long local backfill must not grow the process by ~7 KB per file forever.
+   */
+  historyLimit?: number;
 }
 
 /** One execution as the endpoint keeps it. */
@@ -38,6 +44,8 @@ export interface EndpointExecution {
   /** Set by StopExecution: AWS reports the stop's error/cause on an ABORTED execution. */
   stopped?: { error?: string; cause?: string; stopDate: Date };
   handle: WorkflowExecution;
+  /** Set once the full history was dropped (see SfnEndpointOptions.historyLimit). */
+  historyTrimmed?: boolean;
 }
 
 export interface SfnEndpoint {
@@ -82,6 +90,16 @@ export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<Sfn
 
   const byArn = new Map<string, EndpointExecution>();
   const order: EndpointExecution[] = [];
+  const historyLimit = options.historyLimit ?? 1000;
+  const finished: EndpointExecution[] = [];
+  const trimOldHistories = (): void => {
+    while (finished.length > historyLimit) {
+      const old = finished.shift()!;
+      old.historyTrimmed = true;
+      (old.handle.events as WorkflowEvent[]).length = 0;
+      if (old.run) old.run.events.length = 0;
+    }
+  };
 
   const requireMachine = (body: Body): void => {
     const arn = body.stateMachineArn;
@@ -143,6 +161,8 @@ export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<Sfn
         execution.run = run;
         // A stop may lose the race against the last step; the API has already answered ABORTED, so it stays so.
         execution.status = execution.stopped ? 'ABORTED' : run.status;
+        finished.push(execution);
+        trimOldHistories();
       });
       return { executionArn: execution.executionArn, startDate: seconds(execution.startDate) };
     },
@@ -202,7 +222,7 @@ export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<Sfn
       const e = requireExecution(body);
       const includeData = body.includeExecutionData !== false;
       // `events` is filled as the execution goes, so a running execution shows its history so far, as in AWS.
-      let history = toHistory(e.handle.events, { resources, region, roleArn, includeData });
+      let history = e.historyTrimmed ? trimmedHistory(e, { roleArn, includeData }) : toHistory(e.handle.events, { resources, region, roleArn, includeData });
       if (e.stopped && !history.some((h) => h.type === 'ExecutionAborted')) {
         history.push({ id: history.length + 1, previousEventId: history.length, timestamp: seconds(e.stopped.stopDate), type: 'ExecutionAborted', executionAbortedEventDetails: { error: e.stopped.error, cause: e.stopped.cause } });
       }
@@ -282,6 +302,30 @@ export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<Sfn
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+/** The start and end of an execution whose full history was dropped (historyLimit). */
+function trimmedHistory(e: EndpointExecution, options: { roleArn: string; includeData: boolean }): HistoryEvent[] {
+  const started: HistoryEvent = {
+    id: 1,
+    previousEventId: 0,
+    timestamp: seconds(e.startDate),
+    type: 'ExecutionStarted',
+    executionStartedEventDetails: { ...(options.includeData ? { input: e.input } : {}), roleArn: options.roleArn },
+  };
+  const run = e.run;
+  if (!run) return [started];
+  const end = { id: 2, previousEventId: 1, timestamp: seconds(run.stopDate) };
+  switch (e.status) {
+    case 'SUCCEEDED':
+      return [started, { ...end, type: 'ExecutionSucceeded', executionSucceededEventDetails: options.includeData ? { output: JSON.stringify(run.output ?? null) } : {} }];
+    case 'TIMED_OUT':
+      return [started, { ...end, type: 'ExecutionTimedOut', executionTimedOutEventDetails: { error: run.error, cause: run.cause } }];
+    case 'ABORTED':
+      return [started, { ...end, type: 'ExecutionAborted', executionAbortedEventDetails: { error: e.stopped?.error, cause: e.stopped?.cause } }];
+    default:
+      return [started, { ...end, type: 'ExecutionFailed', executionFailedEventDetails: { error: run.error, cause: run.cause } }];
+  }
 }
 
 /** A history event in the shape of the GetExecutionHistory API. */

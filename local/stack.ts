@@ -97,6 +97,13 @@ export interface LocalStackOptions {
   rootDir?: string;
   /** Log lines of the router and UploadPart (JSON). Default: stdout. */
   log?: (line: string) => void;
+  /**
+   * Whether the local receiver keeps each inference's input and output for GET /__received (default true). Partner
+   * IDs are always kept (duplicate detection); a long backfill can drop the payloads to keep memory flat.
+   */
+  storeReceivedInferences?: boolean;
+  /** Finished executions that keep their full history (see SfnEndpointOptions.historyLimit). Default 1,000. */
+  sfnHistoryLimit?: number;
   /** UploadPart's request timeout towards Arthur (ARTHUR_TIMEOUT_MS). Default 30,000. */
   uploadTimeoutMs?: number;
   /** ValidateCapture's part limits. Default the deployed ones: 10 MiB, 10,000 records. */
@@ -230,7 +237,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // --- Arthur ---------------------------------------------------------------------------------------------
     let receiver: ArthurReceiver | undefined;
     if (!options.arthurHost) {
-      receiver = await startArthurReceiver({ token: arthurToken, port: port(4) });
+      receiver = await startArthurReceiver({ token: arthurToken, port: port(4), storeInferences: options.storeReceivedInferences ?? true });
       closers.push(() => receiver!.close());
     }
     const arthurHost = options.arthurHost ?? receiver!.url;
@@ -275,7 +282,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.retryIntervalMs !== undefined ? { retryIntervalOverrides: options.retryIntervalMs } : {}),
       stateMachineName,
     });
-    const sfn = await startSfnEndpoint({ runner, port: port(2) });
+    const sfn = await startSfnEndpoint({ runner, port: port(2), historyLimit: options.sfnHistoryLimit });
     closers.push(async () => {
       await sfn.close();
     });
