@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ArthurApi } from '../../src/arthur/api.js';
 import { assertAllowedHost, assertModelId } from '../../src/arthur/host-policy.js';
 import type { Part, UploadPartEvent, UploadPartResult } from '../../src/contracts.js';
-import { ConfigurationError } from '../../src/errors.js';
+import { ConfigurationError, StorageUnavailableError, WORKFLOW_ERROR_NAMES } from '../../src/errors.js';
 import { noMetrics, type LogFn, type MetricsSink } from '../../src/observability/telemetry.js';
 
 export interface UploadPartDeps {
@@ -64,7 +64,7 @@ async function attempt(part: Part, request: UploadPartEvent['request'], deps: Up
   const base = assertAllowedHost(host, deps.allowlist);
   const modelId = assertModelId(request.modelId);
   const token = await deps.getToken(secretArn);
-  const { body, contentLength } = await deps.openPart({ bucket: part.bucket, key: part.key, versionId: part.versionId });
+  const { body, contentLength } = await openPart(part, deps);
 
   const result = await deps.arthur.uploadCapture({
     host: base.href,
@@ -117,4 +117,18 @@ function checkEvent(event: UploadPartEvent): { part: Part; request: UploadPartEv
     );
   }
   return { part, request };
+}
+
+/**
+ * Opens the part in S3. A missing or forbidden object is already CaptureUnreadableError (not retried); any other
+ * failure outlasted the SDK's own retries (503 SlowDown, a reset) and is worth another attempt by the workflow.
+ */
+async function openPart(part: Part, deps: UploadPartDeps): Promise<{ body: Readable; contentLength?: number }> {
+  try {
+    return await deps.openPart({ bucket: part.bucket, key: part.key, versionId: part.versionId });
+  } catch (err) {
+    if (err instanceof Error && (WORKFLOW_ERROR_NAMES as readonly string[]).includes(err.name)) throw err;
+    const name = err instanceof Error ? err.name : 'Error';
+    throw new StorageUnavailableError(`S3 failed to open the part s3://${part.bucket}/${part.key}: ${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }

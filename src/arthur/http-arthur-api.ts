@@ -7,8 +7,8 @@ import {
   ArthurRejectedError,
   ArthurThrottledError,
   ArthurUnavailableError,
-  CaptureUnreadableError,
   ConfigurationError,
+  StorageUnavailableError,
   WORKFLOW_ERROR_NAMES,
 } from '../errors.js';
 import type { ArthurApi, UploadCaptureRequest, UploadCaptureResult } from './api.js';
@@ -174,7 +174,7 @@ export class HttpArthurApi implements ArthurApi {
           const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
           bytesSent += bytes.length;
           if (contentLength !== undefined && bytesSent > contentLength) {
-            throw new CaptureUnreadableError(
+            throw new StorageUnavailableError(
               `The capture body is longer than its announced ${contentLength} bytes (the object changed while ` +
                 'it was read?); nothing more was sent and the upload was abandoned.',
             );
@@ -183,7 +183,7 @@ export class HttpArthurApi implements ArthurApi {
         }
         if (settled || responded) return;
         if (contentLength !== undefined && bytesSent !== contentLength) {
-          throw new CaptureUnreadableError(
+          throw new StorageUnavailableError(
             `The capture body ended after ${bytesSent} of its announced ${contentLength} bytes; ` +
               'the upload was abandoned before Arthur could take a truncated file.',
           );
@@ -227,11 +227,15 @@ function unreachable(err: Error, where: string, bytesSent: number, phase: string
   );
 }
 
-/** The body stream failed (an S3 read cut short): Arthur is not at fault, so no Arthur error name is used. */
+/**
+ * The body stream failed (an S3 read cut short): Arthur is not at fault, so no Arthur error name is used. The
+ * request was destroyed before its multipart end, so Arthur took nothing of it, and reading again usually works:
+ * StorageUnavailableError, which the workflow retries.
+ */
 function sourceError(err: unknown, bytesSent: number): Error {
   if (err instanceof Error && (WORKFLOW_ERROR_NAMES as readonly string[]).includes(err.name)) return err;
   const detail = err instanceof Error ? err.message : String(err);
-  return new CaptureUnreadableError(
+  return new StorageUnavailableError(
     `Reading the capture file failed after ${bytesSent} bytes had been sent to Arthur (${detail}); ` +
       'the upload was abandoned.',
     { cause: err },

@@ -249,9 +249,9 @@ describe('S3 and Lambda faults in the workflow (real tasks)', () => {
     expect((await harness.ingestion('datacapture', input.key))?.status).toBe('UPLOADED');
   });
 
-  // DOES NOT HOLD YET (docs/RELIABILITY.md): a part whose S3 read breaks mid-stream (a reset after some bytes) is
-  // reported as CaptureUnreadableError, which the workflow does not retry; ValidateCapture retries the same fault.
-  it.failing('S3 read of a part reset mid-stream in UploadPart: retried, then UPLOADED', async () => {
+  // A part whose S3 read breaks mid-stream is StorageUnavailableError: the request never reached its multipart end,
+  // so Arthur took nothing, and the workflow retries the part.
+  it('S3 read of a part reset mid-stream in UploadPart: retried, then UPLOADED', async () => {
     const text = captureText(307, 40);
     const input = await put(text);
     let breaks = 1;
@@ -274,9 +274,8 @@ describe('S3 and Lambda faults in the workflow (real tasks)', () => {
     expect(item?.status).toBe('UPLOADED');
   });
 
-  // DOES NOT HOLD YET (docs/RELIABILITY.md): UploadPart passes S3's error through under its SDK name (SlowDown), which
-  // no Retry of UploadPart matches, so one GetObject of the part failing past the SDK's retries fails the file.
-  it.failing('S3 GetObject failing (503) once in UploadPart: retried, then UPLOADED', async () => {
+  // One GetObject of the part failing past the SDK's retries (503 SlowDown) is StorageUnavailableError: retried.
+  it('S3 GetObject failing (503) once in UploadPart: retried, then UPLOADED', async () => {
     const input = await put(captureText(306));
     let left = 1;
     const client = s3rver.client({ maxAttempts: 1 });

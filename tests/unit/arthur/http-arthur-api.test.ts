@@ -7,7 +7,7 @@ import {
   ArthurRejectedError,
   ArthurThrottledError,
   ArthurUnavailableError,
-  CaptureUnreadableError,
+  StorageUnavailableError,
   ConfigurationError,
 } from '../../../src/errors.js';
 import { boundaryOf, MultipartParser } from '../../../local/multipart-parser.js';
@@ -257,11 +257,11 @@ describe('failures on the way', () => {
   it('a body shorter than its announced length is abandoned, not sent truncated', async () => {
     server = await startScriptedServer((req) => void req.resume());
     const err = await api.uploadCapture(request(server.url, { contentLength: JSONL.length + 10 })).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CaptureUnreadableError);
+    expect(err).toBeInstanceOf(StorageUnavailableError);
     expect((err as Error).message).toMatch(/ended after 38 of its announced 48 bytes/);
   });
 
-  it('a body that fails while being read → CaptureUnreadableError, and the body is destroyed', async () => {
+  it('a body that fails while being read → StorageUnavailableError (retried), and the body is destroyed', async () => {
     server = await startScriptedServer((req) => void req.resume());
     const body = new Readable({
       read() {
@@ -270,7 +270,7 @@ describe('failures on the way', () => {
       },
     });
     const err = await api.uploadCapture(request(server.url, { body, contentLength: undefined })).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CaptureUnreadableError);
+    expect(err).toBeInstanceOf(StorageUnavailableError);
     expect((err as Error).message).toContain('socket reset by S3');
     expect(body.destroyed).toBe(true);
   });
