@@ -46,6 +46,8 @@ export interface EndpointExecution {
   handle: WorkflowExecution;
   /** Set once the full history was dropped (see SfnEndpointOptions.historyLimit). */
   historyTrimmed?: boolean;
+  /** The output as JSON text, once the parsed output was dropped with the history. */
+  outputJson?: string;
 }
 
 export interface SfnEndpoint {
@@ -97,7 +99,13 @@ export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<Sfn
       const old = finished.shift()!;
       old.historyTrimmed = true;
       (old.handle.events as WorkflowEvent[]).length = 0;
-      if (old.run) old.run.events.length = 0;
+      const run = old.run;
+      if (run) {
+        // Keep what DescribeExecution answers (status, dates, output, error); drop the engine's objects.
+        old.outputJson = JSON.stringify(run.output ?? null);
+        old.run = { ...run, input: undefined, output: undefined, events: [] };
+        old.handle = { name: old.name, executionArn: old.executionArn, startDate: old.startDate, events: [], done: Promise.resolve(old.run), abort: () => undefined };
+      }
     }
   };
 
@@ -181,7 +189,7 @@ export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<Sfn
       const stopDate = e.stopped?.stopDate ?? e.run?.stopDate;
       if (e.status !== 'RUNNING' && stopDate) out.stopDate = seconds(stopDate);
       if (e.run?.status === 'SUCCEEDED') {
-        out.output = JSON.stringify(e.run.output ?? null);
+        out.output = e.outputJson ?? JSON.stringify(e.run.output ?? null);
         out.outputDetails = { included: true };
       }
       const error = e.stopped?.error ?? e.run?.error;
@@ -318,7 +326,7 @@ function trimmedHistory(e: EndpointExecution, options: { roleArn: string; includ
   const end = { id: 2, previousEventId: 1, timestamp: seconds(run.stopDate) };
   switch (e.status) {
     case 'SUCCEEDED':
-      return [started, { ...end, type: 'ExecutionSucceeded', executionSucceededEventDetails: options.includeData ? { output: JSON.stringify(run.output ?? null) } : {} }];
+      return [started, { ...end, type: 'ExecutionSucceeded', executionSucceededEventDetails: options.includeData ? { output: e.outputJson ?? JSON.stringify(run.output ?? null) } : {} }];
     case 'TIMED_OUT':
       return [started, { ...end, type: 'ExecutionTimedOut', executionTimedOutEventDetails: { error: run.error, cause: run.cause } }];
     case 'ABORTED':

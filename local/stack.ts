@@ -104,6 +104,8 @@ export interface LocalStackOptions {
   storeReceivedInferences?: boolean;
   /** Finished executions that keep their full history (see SfnEndpointOptions.historyLimit). Default 1,000. */
   sfnHistoryLimit?: number;
+  /** How many of the newest router summaries and notifications `routed`/`notifications` keep. Default 10,000. */
+  diagnosticsLimit?: number;
   /** UploadPart's request timeout towards Arthur (ARTHUR_TIMEOUT_MS). Default 30,000. */
   uploadTimeoutMs?: number;
   /** ValidateCapture's part limits. Default the deployed ones: 10 MiB, 10,000 records. */
@@ -298,6 +300,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dlq: DeadLetter[] = [];
     const routed: RouteSummary[] = [];
     const notifications: S3Event[] = [];
+    // Diagnostics for tests and the console; bounded, so a long local backfill does not grow the process with them.
+    const diagnosticsLimit = options.diagnosticsLimit ?? 10_000;
+    const keepNewest = <T>(list: T[], item: T): void => {
+      list.push(item);
+      if (list.length > diagnosticsLimit) list.splice(0, list.length - diagnosticsLimit);
+    };
     const pending = new Set<Promise<void>>();
     let closed = false;
     const timers = new Set<NodeJS.Timeout>();
@@ -313,7 +321,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const deliver = async (event: S3Event): Promise<void> => {
       for (let attempt = 1; ; attempt++) {
         try {
-          routed.push(await routeEvent(event, { resolver, starter, write }));
+          keepNewest(routed, await routeEvent(event, { resolver, starter, write }));
           return;
         } catch (error) {
           const e = error instanceof Error ? error : new Error(String(error));
@@ -336,7 +344,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
       if (records.length === 0) return;
       const event: S3Event = { Records: records.map(asRealS3Record) };
-      notifications.push(event);
+      keepNewest(notifications, event);
       // Asynchronous, as S3 invokes the router: the PUT has already been answered.
       invokeAsync(event);
     };

@@ -42,7 +42,7 @@ function capture(i: number): { key: string; endpoint: number; body: Buffer; reco
 // Configured as a long local backfill should be: tables and objects on disk (--data-dir), the receiver keeping
 // partner IDs but not payloads, and full histories for the newest 1,000 executions only.
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
-const stack = await startLocalStack({ portBase: 0, rootDir, log: () => {}, stackName: 'bench', dataDir, storeReceivedInferences: false, sfnHistoryLimit: 1000 });
+const stack = await startLocalStack({ portBase: 0, rootDir, log: () => {}, stackName: 'bench', dataDir, storeReceivedInferences: false, sfnHistoryLimit: 1000, diagnosticsLimit: 1000 });
 const s3 = new S3Client({
   endpoint: stack.endpoints.s3,
   region: 'us-east-1',
