@@ -61,7 +61,7 @@ const WORKCLASS = ['Private', 'Self-emp-not-inc', 'Local-gov', 'State-gov', 'Fed
 const EDUCATION = ['Bachelors', 'HS-grad', 'Masters', 'Some-college', 'Doctorate'];
 const COUNTRY = ['United-States', 'Mexico', 'Canada', 'India', 'Germany'];
 
-/** Generates capture records one at a time; `next()` gives the record object and the kind it was drawn as. */
+/** Generates capture records one at a time: `line()` draws a kind from the mix, `make(kind)` builds one record. */
 export class CaptureGenerator {
   private readonly rand: () => number;
   private readonly mix: readonly Kind[];
@@ -76,11 +76,6 @@ export class CaptureGenerator {
     this.idRate = options.inferenceIdRate ?? 0.3;
     this.batchMax = options.batchMax ?? 8;
     this.start = (options.start ?? new Date(Date.UTC(2026, 10, 24, 12, 0, 0))).getTime();
-  }
-
-  next(): { kind: Kind; record: Record<string, unknown>; inferences: number } {
-    const kind = this.pick(this.mix);
-    return { kind, ...this.make(kind) };
   }
 
   /** A record of the given kind (valid kinds give their inference count; invalid ones 0). */

@@ -140,8 +140,6 @@ function csvError(err: unknown): Error {
   return new Error(err instanceof Error ? err.message : String(err));
 }
 
-export const RESERVED_NAMES = ['instances', 'predictions', 'features', 'probabilities'] as const;
-
 /** Outcome of checking a JSON payload against Arthur's two accepted shapes. */
 export type JsonShape =
   | { ok: true; key: 'instances' | 'predictions'; items: unknown[] }
