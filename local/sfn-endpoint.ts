@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionStatus, WorkflowEvent, WorkflowExecution, WorkflowRun, WorkflowRunner } from './workflow-runner.js';
+import { isJson, readBody, sendAwsJson } from './aws-json-protocol.js';
 
 export interface SfnEndpointOptions {
   runner: WorkflowRunner;
@@ -271,10 +272,10 @@ export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<Sfn
       } catch {
         throw new ServiceError('SerializationException', 'request body is not JSON');
       }
-      send(res, 200, run(body ?? {}));
+      sendAwsJson(res, 200, run(body ?? {}));
     } catch (error) {
-      if (error instanceof ServiceError) send(res, error.status, { __type: error.type, message: error.message });
-      else send(res, 500, { __type: 'InternalFailure', message: error instanceof Error ? error.message : String(error) });
+      if (error instanceof ServiceError) sendAwsJson(res, error.status, { __type: error.type, message: error.message });
+      else sendAwsJson(res, 500, { __type: 'InternalFailure', message: error instanceof Error ? error.message : String(error) });
     }
   };
 
@@ -476,32 +477,4 @@ function paginate<T>(items: T[], body: Body, max: number): { page: T[]; nextToke
 
 function seconds(date: Date): number {
   return date.getTime() / 1000;
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/x-amz-json-1.0',
-    'Content-Length': Buffer.byteLength(payload),
-    'x-amzn-RequestId': randomUUID(),
-  });
-  res.end(payload);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
 }

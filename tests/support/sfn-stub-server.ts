@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isJson, readBody, sendAwsJson } from '../../local/aws-json-protocol.js';
 
 export interface StubExecution {
   executionArn: string;
@@ -121,10 +122,10 @@ export async function startSfnStubServer(options: SfnStubOptions = {}): Promise<
       if (target !== 'AWSStepFunctions.StartExecution') {
         throw new StubError('UnknownOperationException', `the stub implements StartExecution only, not ${target || '(no X-Amz-Target)'}`);
       }
-      send(res, 200, startExecution(body));
+      sendAwsJson(res, 200, startExecution(body));
     } catch (error) {
-      if (error instanceof StubError) send(res, error.status, { __type: error.type, message: error.message });
-      else send(res, 500, { __type: 'InternalFailure', message: String(error) });
+      if (error instanceof StubError) sendAwsJson(res, error.status, { __type: error.type, message: error.message });
+      else sendAwsJson(res, 500, { __type: 'InternalFailure', message: String(error) });
     }
   };
 
@@ -149,32 +150,4 @@ export async function startSfnStubServer(options: SfnStubOptions = {}): Promise<
       return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/x-amz-json-1.0',
-    'Content-Length': Buffer.byteLength(payload),
-    'x-amzn-RequestId': randomUUID(),
-  });
-  res.end(payload);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
