@@ -16,8 +16,8 @@ import type { S3Event } from 'aws-lambda';
 import { Readable } from 'node:stream';
 import { artifactBase, validateCapture, type ValidateDeps } from '../../functions/validate/validate-capture.js';
 import { assertAllowedHost } from '../../src/arthur/host-policy.js';
-import { encodeS3EventKey } from '../../src/routing/decode-key.js';
 import { CaptureGenerator } from '../../local/captures.js';
+import { objectCreatedEvent } from '../support/s3-event.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
 import { captureKey, modelId, record, startReliabilityStack, type ReliabilityStack } from './support.js';
 
@@ -130,26 +130,7 @@ describe('hostile keys', () => {
     await r.stack.putMapping('sec/keys/', modelId(0x730));
     const before = r.stack.sfn.executions().length;
     for (const key of HOSTILE_KEYS) {
-      const event: S3Event = {
-        Records: [
-          {
-            eventVersion: '2.1',
-            eventSource: 'aws:s3',
-            awsRegion: 'us-east-1',
-            eventTime: new Date().toISOString(),
-            eventName: 'ObjectCreated:Put',
-            userIdentity: { principalId: 'x' },
-            requestParameters: { sourceIPAddress: '127.0.0.1' },
-            responseElements: { 'x-amz-request-id': 'x', 'x-amz-id-2': 'x' },
-            s3: {
-              s3SchemaVersion: '1.0',
-              configurationId: 'capture-router-jsonl',
-              bucket: { name: r.stack.captureBucket, ownerIdentity: { principalId: 'x' }, arn: `arn:aws:s3:::${r.stack.captureBucket}` },
-              object: { key: encodeS3EventKey(key), size: 10, eTag: '0123456789abcdef0123456789abcdef', sequencer: '00' },
-            },
-          },
-        ],
-      };
+      const event: S3Event = objectCreatedEvent({ key, bucket: r.stack.captureBucket, size: 10, eTag: '0123456789abcdef0123456789abcdef' });
       r.stack.deliver(event);
     }
     await r.stack.waitForIdle();

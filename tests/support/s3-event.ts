@@ -9,6 +9,12 @@ import { encodeS3EventKey } from '../../src/routing/decode-key.js';
 export interface ObjectCreatedSpec {
   /** The key as stored (decoded). */
   key: string;
+  /**
+   * The key exactly as it appears in the event, when a test needs an encoding S3 would not produce itself
+   * (a malformed escape). Default: `key`, encoded as S3 encodes it.
+   */
+  encodedKey?: string;
+  eventSource?: string;
   bucket?: string;
   size?: number;
   /** Default: the MD5 of the key, so distinct keys get distinct ETags. */
@@ -21,7 +27,7 @@ export function objectCreatedRecord(spec: ObjectCreatedSpec): S3EventRecord {
   const bucket = spec.bucket ?? 'datacapture';
   return {
     eventVersion: '2.1',
-    eventSource: 'aws:s3',
+    eventSource: spec.eventSource ?? 'aws:s3',
     awsRegion: 'us-east-1',
     eventTime: '2024-05-01T13:05:31.123Z',
     eventName: spec.eventName ?? 'ObjectCreated:Put',
@@ -33,7 +39,7 @@ export function objectCreatedRecord(spec: ObjectCreatedSpec): S3EventRecord {
       configurationId: 'capture-router-jsonl',
       bucket: { name: bucket, ownerIdentity: { principalId: 'A3NL1KOZZKExample' }, arn: `arn:aws:s3:::${bucket}` },
       object: {
-        key: encodeS3EventKey(spec.key),
+        key: spec.encodedKey ?? encodeS3EventKey(spec.key),
         size: spec.size ?? 2048,
         eTag: spec.eTag ?? createHash('md5').update(spec.key).digest('hex'),
         ...(spec.versionId ? { versionId: spec.versionId } : {}),

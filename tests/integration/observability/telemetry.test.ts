@@ -4,28 +4,25 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { routeEvent } from '../../../functions/router/route-event.js';
 import { validateCapture } from '../../../functions/validate/validate-capture.js';
-import { startArthurReceiver, type ArthurReceiver } from '../../../local/arthur-receiver.js';
-import { CaptureGenerator } from '../../../local/captures.js';
+import type { ArthurReceiver } from '../../../local/arthur-receiver.js';
 import type { MappingItem, UploadPartEvent } from '../../../src/contracts.js';
 import { createTelemetry } from '../../../src/observability/powertools.js';
 import { METRIC_NAMES, withFields } from '../../../src/observability/telemetry.js';
 import { captureOutput, type CapturedOutput } from '../../support/capture-output.js';
-import { startS3rver, type S3rverServer } from '../../support/s3rver-server.js';
-import { startSecretsManagerStub, type SecretsManagerStub } from '../../support/secrets-manager-stub.js';
+import { applyEnv, RIG_BUCKET, RIG_KEY, RIG_MODEL, RIG_SECRET_ARN, startUploadRig, type UploadRig } from '../../support/upload-rig.js';
 
 /**
  * What an operator reads in CloudWatch: Powertools JSON log lines with the same correlation fields in every
  * function, EMF metrics under the names the alarms and the dashboard use, and never the Arthur token.
  */
 
-const BUCKET = 'datacapture';
-const MODEL = '9d8c7b6a-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
-const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:arthur-AbCdEf';
+const BUCKET = RIG_BUCKET;
+const MODEL = RIG_MODEL;
+const ARN = RIG_SECRET_ARN;
 const TOKEN = 'obs-token-7f6e5d4c3b2a19';
-const KEY = 'ep/AllTraffic/2026/11/24/12/00-01-123-abcd.jsonl';
+const KEY = RIG_KEY;
 
-let s3: S3rverServer;
-let secrets: SecretsManagerStub;
+let rig: UploadRig;
 let arthur: ArthurReceiver;
 let inferences = 0;
 let captureText = '';
@@ -33,17 +30,10 @@ let output: CapturedOutput | undefined;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  [s3, secrets, arthur] = await Promise.all([startS3rver(), startSecretsManagerStub({ [ARN]: TOKEN }), startArthurReceiver({ token: TOKEN })]);
-  await s3.createBucket(BUCKET);
-  const generator = new CaptureGenerator({ seed: 7 });
-  for (let i = 0; i < 6; i++) {
-    const line = generator.line();
-    captureText += `${line.text}\n`;
-    inferences += line.inferences;
-  }
-  await s3.put(BUCKET, KEY, captureText);
+  rig = await startUploadRig({ token: TOKEN, seed: 7, records: 6 });
+  ({ arthur, inferences, captureText } = rig);
 });
-afterAll(() => Promise.all([s3.close(), secrets.close(), arthur.close()]));
+afterAll(() => rig.close());
 afterEach(() => {
   output?.restore();
   output = undefined;
@@ -53,17 +43,7 @@ afterEach(() => {
 });
 
 function configureUpload(): void {
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-    ARTHUR_HOST: arthur.url,
-    ARTHUR_TOKEN_SECRET_ARN: ARN,
-    ARTHUR_HOST_ALLOWLIST: '127.0.0.1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
+  applyEnv(rig.env());
 }
 
 const context = {

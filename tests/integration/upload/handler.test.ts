@@ -1,10 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
-import { startArthurReceiver, type ArthurReceiver } from '../../../local/arthur-receiver.js';
-import { CaptureGenerator } from '../../../local/captures.js';
+import type { ArthurReceiver } from '../../../local/arthur-receiver.js';
 import type { UploadPartEvent } from '../../../src/contracts.js';
-import { startS3rver, type S3rverServer } from '../../support/s3rver-server.js';
-import { startSecretsManagerStub, type SecretsManagerStub } from '../../support/secrets-manager-stub.js';
+import { applyEnv, RIG_BUCKET, RIG_KEY, RIG_MODEL, startUploadRig, type UploadRig } from '../../support/upload-rig.js';
 import { captureOutput } from '../../support/capture-output.js';
 
 /**
@@ -12,53 +10,28 @@ import { captureOutput } from '../../support/capture-output.js';
  * emulators through the SDK's standard endpoint variables, no test hooks in the handler.
  */
 
-const BUCKET = 'datacapture';
-const MODEL = '9d8c7b6a-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
-const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:arthur-AbCdEf';
+const BUCKET = RIG_BUCKET;
+const MODEL = RIG_MODEL;
+const KEY = RIG_KEY;
 const TOKEN = 'handler-token-1a2b3c4d5e6f';
-const KEY = 'ep/AllTraffic/2026/11/24/12/00-01-123-abcd.jsonl';
 
-let s3: S3rverServer;
-let secrets: SecretsManagerStub;
+let rig: UploadRig;
 let arthur: ArthurReceiver;
 let inferences = 0;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  [s3, secrets, arthur] = await Promise.all([startS3rver(), startSecretsManagerStub({ [ARN]: TOKEN }), startArthurReceiver({ token: TOKEN })]);
-  await s3.createBucket(BUCKET);
-  const generator = new CaptureGenerator({ seed: 21 });
-  let text = '';
-  for (let i = 0; i < 10; i++) {
-    const line = generator.line();
-    text += `${line.text}\n`;
-    inferences += line.inferences;
-  }
-  await s3.put(BUCKET, KEY, text);
+  rig = await startUploadRig({ token: TOKEN, seed: 21, records: 10 });
+  ({ arthur, inferences } = rig);
 });
-afterAll(() => Promise.all([s3.close(), secrets.close(), arthur.close()]));
+afterAll(() => rig.close());
 afterEach(() => {
   process.env = { ...savedEnv };
   jest.resetModules();
 });
 
 function configure(overrides: Record<string, string | undefined> = {}): void {
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-    ARTHUR_HOST: arthur.url,
-    ARTHUR_TOKEN_SECRET_ARN: ARN,
-    ARTHUR_HOST_ALLOWLIST: '127.0.0.1',
-    // Each re-import would print the SDK's Node 20 notice again.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
-  for (const [name, value] of Object.entries(overrides)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  applyEnv(rig.env(overrides));
 }
 
 const context = { getRemainingTimeInMillis: () => 60_000 } as unknown as Context;

@@ -4,34 +4,15 @@ import { routeEvent, RouteEventError, UnsupportedEventError, type RouteEventDeps
 import type { StartWorkflowRequest, StartWorkflowResult } from '../../../src/aws/workflow-starter.js';
 import type { MappingItem } from '../../../src/contracts.js';
 import { MappingResolver } from '../../../src/routing/mapping-resolver.js';
+import { objectCreatedRecord, type ObjectCreatedSpec } from '../../support/s3-event.js';
 
 function mapping(prefix: string, extra: Partial<MappingItem> = {}): MappingItem {
   return { prefix, modelId: `model-${prefix.replace(/\W/g, '')}`, enabled: true, createdAt: '', updatedAt: '', ...extra };
 }
 
-function record(key: string, extra: { eventName?: string; eTag?: string; versionId?: string; size?: number; eventSource?: string } = {}): S3EventRecord {
-  return {
-    eventVersion: '2.1',
-    eventSource: extra.eventSource ?? 'aws:s3',
-    awsRegion: 'us-east-1',
-    eventTime: '2024-05-01T13:05:31.123Z',
-    eventName: extra.eventName ?? 'ObjectCreated:Put',
-    userIdentity: { principalId: 'AWS:SAGEMAKER' },
-    requestParameters: { sourceIPAddress: '10.0.0.1' },
-    responseElements: { 'x-amz-request-id': 'R', 'x-amz-id-2': 'I' },
-    s3: {
-      s3SchemaVersion: '1.0',
-      configurationId: 'capture-router',
-      bucket: { name: 'datacapture', ownerIdentity: { principalId: 'O' }, arn: 'arn:aws:s3:::datacapture' },
-      object: {
-        key,
-        size: extra.size ?? 1234,
-        eTag: extra.eTag ?? 'd41d8cd98f00b204e9800998ecf8427e',
-        ...(extra.versionId ? { versionId: extra.versionId } : {}),
-        sequencer: '0055AED6DCD90281E5',
-      },
-    },
-  };
+/** A record whose key is written as it appears in the event (S3-encoded), with this test's fixed ETag and size. */
+function record(encodedKey: string, extra: Omit<ObjectCreatedSpec, 'key' | 'encodedKey'> = {}): S3EventRecord {
+  return objectCreatedRecord({ key: encodedKey, encodedKey, size: 1234, eTag: 'd41d8cd98f00b204e9800998ecf8427e', ...extra });
 }
 
 /** In-memory fakes: a store behind the real resolver, and a starter that remembers names like Step Functions. */
