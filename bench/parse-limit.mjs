@@ -43,4 +43,5 @@ for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, encod
 }
 if (rest) handle(rest);
 const s = Number(process.hrtime.bigint() - t0) / 1e9;
-console.log(JSON.stringify({ MBps: +(bytes / 1048576 / s).toFixed(1), records, inferences, s: +s.toFixed(2), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+const cpu = process.cpuUsage();
+console.log(JSON.stringify({ MBps: +(bytes / 1048576 / s).toFixed(1), records, inferences, s: +s.toFixed(2), cpuS: +((cpu.user + cpu.system) / 1e6).toFixed(2), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));

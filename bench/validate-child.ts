@@ -7,6 +7,7 @@ const { size } = await stat(file);
 const t0 = process.hrtime.bigint();
 const report = await validateCapture(file);
 const s = Number(process.hrtime.bigint() - t0) / 1e9;
+const cpu = process.cpuUsage();
 console.log(
   JSON.stringify({
     MBps: +(size / 1048576 / s).toFixed(1),
@@ -14,6 +15,8 @@ console.log(
     inferences: report.inferences,
     rejected: report.rejected,
     s: +s.toFixed(2),
+    // CPU time (all threads, GC included) is steadier than wall time on a shared machine.
+    cpuS: +((cpu.user + cpu.system) / 1e6).toFixed(2),
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   }),
 );

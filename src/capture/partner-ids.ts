@@ -27,6 +27,8 @@ export class FingerprintSet {
   private slots: Uint32Array;
   private mask: number;
   private count = 0;
+  /** The fingerprints of one record's suffixed IDs, checked before any is added; reused across records. */
+  private scratch = new Uint32Array(64);
 
   constructor(initialCapacity = 1024) {
     let cap = 16;
@@ -72,7 +74,8 @@ export class FingerprintSet {
     }
     const a0 = Math.imul(baseA ^ 95, 0x01000193); // '_'
     const b0 = Math.imul(baseB ^ 95, 0x5bd1e995);
-    const fingerprints = new Uint32Array(count * 2);
+    if (this.scratch.length < count * 2) this.scratch = new Uint32Array(Math.max(count * 2, this.scratch.length * 2));
+    const fingerprints = this.scratch;
     for (let i = 0; i < count; i++) {
       suffixHash(a0, b0, i);
       const slot = this.find(h1, h2);
@@ -152,9 +155,11 @@ function hash(s: string): void {
 
 /** The fingerprint of `{base}_{i}` from the lanes' state after `{base}_`. */
 function suffixHash(a: number, b: number, i: number): void {
-  const digits = String(i);
-  for (let k = 0; k < digits.length; k++) {
-    const c = digits.charCodeAt(k);
+  // The decimal digits of i, most significant first, without building String(i).
+  let scale = 1;
+  while (scale * 10 <= i) scale *= 10;
+  for (; scale >= 1; scale /= 10) {
+    const c = 48 + (Math.floor(i / scale) % 10);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995);
   }

@@ -110,10 +110,78 @@ export function countCsvRows(data: string): number {
       start = nl + 1;
     }
   }
+  if (data.indexOf('\r') === -1) {
+    const rows = countQuotedCsvRows(data);
+    if (rows >= 0) return rows;
+  }
   try {
     return (parseCsv(data, COUNT_OPTIONS) as unknown[]).length;
   } catch (err) {
     throw csvError(err);
+  }
+}
+
+const QUOTE = 34;
+const COMMA = 44;
+const NEWLINE = 10;
+
+/**
+ * Counts the rows of a CSV payload that holds double quotes but no CR, by RFC 4180, walking from quote to quote
+ * with indexOf; -1 means "not the plain well-formed case", and the caller hands the payload to csv-parse, whose
+ * verdict and error message are authoritative. Only what csv-parse (with the options below) would count the same
+ * way is counted here: a quote opens a field only right after a comma, a newline or the start; a quoted field
+ * ends with `"` followed by a comma, a newline or the end; `""` inside it is a quote. Anything else — a quote
+ * inside an unquoted field, text after a closing quote, an unclosed quote — goes to csv-parse.
+ * Setting up csv-parse costs more than the scan itself for the short payloads of one capture record.
+ */
+function countQuotedCsvRows(data: string): number {
+  const n = data.length;
+  let rows = 0;
+  // Whether the row being read holds anything yet (an empty line is skipped; `""` alone is a row).
+  let inRow = false;
+  let pos = 0;
+  for (;;) {
+    const q = data.indexOf('"', pos);
+    const end = q === -1 ? n : q;
+    // The unquoted stretch [pos, end): every newline ends a row.
+    let start = pos;
+    for (;;) {
+      const nl = data.indexOf('\n', start);
+      if (nl === -1 || nl >= end) break;
+      if (nl > start || inRow) rows++;
+      inRow = false;
+      start = nl + 1;
+    }
+    if (end > start) inRow = true;
+    if (q === -1) return inRow ? rows + 1 : rows;
+    if (q > 0) {
+      const before = data.charCodeAt(q - 1);
+      if (before !== COMMA && before !== NEWLINE) return -1;
+    }
+    // The quoted field from q: find its closing quote, skipping doubled ones.
+    let at = q + 1;
+    for (;;) {
+      const close = data.indexOf('"', at);
+      if (close === -1) return -1;
+      if (data.charCodeAt(close + 1) === QUOTE) {
+        at = close + 2;
+        continue;
+      }
+      at = close + 1;
+      break;
+    }
+    inRow = true;
+    if (at === n) return rows + 1;
+    const after = data.charCodeAt(at);
+    if (after === COMMA) {
+      pos = at + 1;
+    } else if (after === NEWLINE) {
+      rows++;
+      inRow = false;
+      pos = at + 1;
+    } else {
+      return -1;
+    }
   }
 }
 

@@ -20,6 +20,14 @@ describe('FingerprintSet', () => {
     expect(seen.lineOf('x')).toBe(0);
   });
 
+  it('hashes suffixes of every digit count, 0 to 12,345, as the strings written out', () => {
+    const seen = new FingerprintSet();
+    expect(seen.addRecord('big', 12_346, 7)).toBeUndefined();
+    for (const i of [0, 9, 10, 99, 100, 999, 1000, 9999, 10_000, 12_345]) expect(seen.lineOf(`big_${i}`)).toBe(7);
+    expect(seen.lineOf('big_12346')).toBe(0);
+    expect(seen.size).toBe(12_346);
+  });
+
   it('adds all of a record\'s IDs or none of them', () => {
     const seen = new FingerprintSet();
     seen.addRecord('a_1', 1, 1);
