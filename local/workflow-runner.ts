@@ -4,8 +4,9 @@
  * The file holds CloudFormation intrinsics (`Fn::GetAtt` of functions, `Ref` of tables, `Fn::Sub`); they are
  * resolved here to local names first. Lambda task states run local functions bound by state name; DynamoDB
  * service-integration states (`arn:aws:states:::dynamodb:*`) run against the DynamoDB client given (dynalite
- * locally), with the Parameters the state resolved. Used by the workflow tests and by the local stack's
- * Step Functions endpoint.
+ * locally), with the Parameters the state resolved. `$$.State.RetryCount`, which the engine does not provide, is
+ * supplied to the Task states that pass it in their Parameters (see `emulateRetryCount`). Used by the workflow
+ * tests and by the local stack's Step Functions endpoint.
  */
 import '../src/polyfills.js';
 import { readFileSync } from 'node:fs';
@@ -128,6 +129,11 @@ export function createWorkflowRunner(options: WorkflowRunnerOptions): WorkflowRu
     },
   }) as StateMachineDefinition;
 
+  // The engine runs a copy: `definition` stays the file as deployed (DescribeStateMachine answers with it).
+  // A JSON copy, not structuredClone: under jest the latter builds objects of another realm, whose prototype the
+  // engine's plain-object test rejects, and it would then pass Parameters through unevaluated.
+  const engineDefinition = structuredJson(definition) as StateMachineDefinition;
+  const retryCountFields = emulateRetryCount(engineDefinition, options.definitionPath);
   const handlers = bindTaskStates(definition, options);
   const retryIntervalOverrides =
     typeof options.retryIntervalOverrides === 'number'
@@ -135,7 +141,7 @@ export function createWorkflowRunner(options: WorkflowRunnerOptions): WorkflowRu
       : options.retryIntervalOverrides;
 
   // Validation runs once here (asl-validator); the resolved ARNs are local ones, so ARN checks stay on.
-  const machine = new StateMachine(definition);
+  const machine = new StateMachine(engineDefinition);
 
   function start(name: string, input: unknown): WorkflowExecution {
     const executionArn = `arn:${partition}:states:${region}:${accountId}:execution:${stateMachineName}:${name}`;
@@ -144,7 +150,8 @@ export function createWorkflowRunner(options: WorkflowRunnerOptions): WorkflowRu
     // `let`, cleared at the end: the endpoint keeps every execution for the life of the process, and the engine's
     // execution object (its whole context) is needed only while it runs.
     let execution: ReturnType<StateMachine['run']> | undefined = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
+      // Retry counts are per execution: a fresh counter for each run.
+      overrides: { taskResourceLocalHandlers: withRetryCounts(handlers, retryCountFields), retryIntervalOverrides },
       context: {
         Execution: { Id: executionArn, Name: name, RoleArn: `arn:${partition}:iam::${accountId}:role/local` },
         StateMachine: { Id: stateMachineArn, Name: stateMachineName },
@@ -236,6 +243,84 @@ async function invokeAsLambda(fn: TaskFunction, input: unknown): Promise<unknown
     failure.name = name;
     throw failure;
   }
+}
+
+const RETRY_COUNT = '$$.State.RetryCount';
+
+/**
+ * aws-local-stepfunctions 3.0.0 has no `$$.State.RetryCount` (its context object holds Execution, StateMachine and,
+ * inside a Map's ItemSelector, Map; the `State` this runner adds carries EnteredTime only), and a path to a
+ * missing value fails the state. In AWS it is the number of retries of the state so far, and Parameters are
+ * evaluated again for each attempt. Each Task state's Parameters entry `x.$: $$.State.RetryCount` is replaced here
+ * by a placeholder `x: 0`, and `withRetryCounts` writes the real count into it when the task is called.
+ * Any other use of the path (inside an intrinsic, in a Choice or a ResultSelector) is refused at load time rather
+ * than silently given a wrong value. Mutates `definition`: pass the copy the engine runs.
+ */
+function emulateRetryCount(definition: StateMachineDefinition, definitionPath: string): Map<string, string[][]> {
+  const fields = new Map<string, string[][]>();
+  const visit = (params: Record<string, unknown>, at: string[], found: string[][]): void => {
+    for (const [key, value] of Object.entries(params)) {
+      if (key.endsWith('.$') && value === RETRY_COUNT) {
+        delete params[key];
+        params[key.slice(0, -2)] = 0;
+        found.push([...at, key.slice(0, -2)]);
+      } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        visit(value as Record<string, unknown>, [...at, key], found);
+      }
+    }
+  };
+  for (const [name, state] of allStates(definition)) {
+    const params = (state as { Parameters?: unknown }).Parameters;
+    if (state.Type !== 'Task' || params === null || typeof params !== 'object' || Array.isArray(params)) continue;
+    const found: string[][] = [];
+    visit(params as Record<string, unknown>, [], found);
+    if (found.length > 0) fields.set(name, found);
+  }
+  if (JSON.stringify(definition).includes(RETRY_COUNT)) {
+    throw new Error(
+      `${definitionPath}: the local runner provides ${RETRY_COUNT} only as a whole value in a Task state's Parameters ` +
+        '(aws-local-stepfunctions 3.0.0 has no State.RetryCount).',
+    );
+  }
+  return fields;
+}
+
+/**
+ * Wraps the Task states that take `$$.State.RetryCount`: the engine calls a task's local function once per attempt,
+ * with the same resolved Parameters each time (the placeholder keeps them equal), so within one execution the
+ * calls seen so far with that input are the retries so far. The count restarts after a success, so a state
+ * entered again later (a loop) starts at 0. Limits, none of which the ingest workflow meets: two Map items with
+ * identical input share one count, and a state whose failure was caught, entered again with the same input, goes
+ * on counting.
+ */
+function withRetryCounts(
+  handlers: Record<string, (input: any) => Promise<any>>,
+  fields: Map<string, string[][]>,
+): Record<string, (input: any) => Promise<any>> {
+  if (fields.size === 0) return handlers;
+  const wrapped = { ...handlers };
+  for (const [name, paths] of fields) {
+    const call = handlers[name];
+    if (!call) continue;
+    const attempts = new Map<string, number>();
+    wrapped[name] = async (input: unknown) => {
+      const key = JSON.stringify(input);
+      const retryCount = attempts.get(key) ?? 0;
+      attempts.set(key, retryCount + 1);
+      const payload = structuredJson(input) as Record<string, unknown>;
+      for (const path of paths) {
+        let at = payload;
+        for (const step of path.slice(0, -1)) at = at[step] as Record<string, unknown>;
+        at[path.at(-1)!] = retryCount;
+      }
+      const result = await call(payload);
+      // Only if no later attempt started meanwhile (the engine's TimeoutSeconds lets a slow attempt finish after
+      // its retry began): that retry's count must stand.
+      if (attempts.get(key) === retryCount + 1) attempts.delete(key);
+      return result;
+    };
+  }
+  return wrapped;
 }
 
 /** The service integration: same Parameters as the API, errors named `DynamoDB.<Exception>` as Step Functions names them. */

@@ -47,10 +47,15 @@ export interface ValidationResult {
   errorSample?: Array<{ line: number; code: string; message: string }>;
 }
 
-/** The event of the UploadPart task: one item of the Map, plus the execution input. */
+/** The event of the UploadPart task: one item of the Map, plus the execution input, plus which attempt this is. */
 export interface UploadPartEvent {
   part: Part;
   request: WorkflowInput;
+  /**
+   * `$$.State.RetryCount` of the UploadPart state: 0 on the first attempt, n on the n-th retry. Absent is read as
+   * 0. It decides what Arthur's "already exists" means for the part's own IDs (see `UploadPartResult.alreadyPresent`).
+   */
+  retryCount?: number;
 }
 
 /** What UploadPart returns for one part: Arthur's counts (partial failures are recorded, not retried). */
@@ -60,9 +65,17 @@ export interface UploadPartResult {
   inferences: number;
   /** Arthur's `{counts: {success, failure, total}}`; when Arthur sent none, success = inferences sent. */
   success: number;
+  /** Arthur's failure count, less `alreadyPresent`. */
   failure: number;
+  /**
+   * On a retried attempt only: inferences Arthur refused as "already exists" — an earlier attempt of this part
+   * delivered them and its answer was lost (a timeout, a reset). Delivered, not failed. Always 0 on a first
+   * attempt, where "already exists" means another file carried the partner ID and stays a failure.
+   * success + failure + alreadyPresent = total.
+   */
+  alreadyPresent: number;
   total: number;
-  /** A few failed results from Arthur's answer, for the ingestion record. */
+  /** A few failed results from Arthur's answer, without the `alreadyPresent` ones (the ingestion record leaves them out). */
   failureSample?: unknown[];
 }
 
@@ -88,6 +101,8 @@ export interface PartOutcome {
   inferences: number;
   success: number;
   failure: number;
+  /** `UploadPartResult.alreadyPresent`; absent in items written before it was recorded. */
+  alreadyPresent?: number;
   total: number;
 }
 

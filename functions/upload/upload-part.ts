@@ -30,7 +30,7 @@ export interface UploadPartDeps {
  * causes the token to leave Secrets Manager.
  */
 export async function uploadPart(event: UploadPartEvent, deps: UploadPartDeps): Promise<UploadPartResult> {
-  const { part, request } = checkEvent(event);
+  const { part, request, retryCount } = checkEvent(event);
   const metrics = deps.metrics ?? noMetrics;
   // ModelId as a dimension: one series per mapped model, bounded by the mappings table (tens to hundreds); error
   // names are the fixed set of src/errors.ts. Keys, hosts and messages stay in the logs.
@@ -39,7 +39,7 @@ export async function uploadPart(event: UploadPartEvent, deps: UploadPartDeps): 
   const started = now();
   metrics.add('UploadAttempts', 'Count', 1, model);
   try {
-    const out = await attempt(part, request, deps);
+    const out = await attempt(part, request, retryCount, deps);
     metrics.add('ArthurLatency', 'Milliseconds', out.durationMs, model);
     metrics.add('InferencesSent', 'Count', out.result.success, model);
     metrics.add('InferencesFailed', 'Count', out.result.failure, model);
@@ -53,12 +53,17 @@ export async function uploadPart(event: UploadPartEvent, deps: UploadPartDeps): 
       metrics.add('ArthurLatency', 'Milliseconds', now() - started, model);
       if (status >= 500) metrics.add('ArthurServerErrors', 'Count', 1, model);
     }
-    deps.log?.('warn', 'upload attempt failed', { partIndex: part.index, errorName, status, errorMessage: error instanceof Error ? error.message : String(error) });
+    deps.log?.('warn', 'upload attempt failed', { partIndex: part.index, retryCount, errorName, status, errorMessage: error instanceof Error ? error.message : String(error) });
     throw error;
   }
 }
 
-async function attempt(part: Part, request: UploadPartEvent['request'], deps: UploadPartDeps): Promise<{ result: UploadPartResult; durationMs: number }> {
+async function attempt(
+  part: Part,
+  request: UploadPartEvent['request'],
+  retryCount: number,
+  deps: UploadPartDeps,
+): Promise<{ result: UploadPartResult; durationMs: number }> {
   const host = request.arthurHost || deps.defaultHost;
   const secretArn = request.tokenSecretArn || deps.defaultSecretArn;
   const base = assertAllowedHost(host, deps.allowlist);
@@ -79,16 +84,32 @@ async function attempt(part: Part, request: UploadPartEvent['request'], deps: Up
 
   // A 2xx without readable counts means Arthur took the file without itemizing it.
   const counts = result.counts ?? { success: part.inferences, failure: 0, total: part.inferences };
+  // A retry follows an attempt whose outcome is unknown: it timed out, or its connection broke, possibly after
+  // Arthur had committed the part. Arthur then refuses the part's own partner IDs as "already exists": they are
+  // delivered, and counting them as failures would record a delivered file PARTIAL. On a first attempt nothing of
+  // ours came before, so "already exists" means another file carried that ID (docs/RELIABILITY.md, "Does not hold
+  // yet" 7): a real refusal, kept among the failures. Capped by Arthur's own failure count, so a listing that
+  // disagrees with the counts can never make failures negative.
+  const alreadyPresent = retryCount > 0 ? Math.min(result.alreadyExists, counts.failure) : 0;
+  const failure = counts.failure - alreadyPresent;
+  const sample = alreadyPresent > 0 ? result.otherFailureSample : result.failureSample;
   const out: UploadPartResult = {
     partIndex: part.index,
     status: result.status,
     inferences: part.inferences,
     success: counts.success,
-    failure: counts.failure,
+    failure,
+    alreadyPresent,
     total: counts.total,
-    ...(result.failureSample.length > 0 ? { failureSample: result.failureSample } : {}),
+    ...(sample.length > 0 ? { failureSample: sample } : {}),
   };
-  deps.log?.(counts.failure > 0 ? 'warn' : 'info', counts.failure > 0 ? 'arthur took the part with failures' : 'arthur took the part', {
+  const message =
+    failure > 0
+      ? 'arthur took the part with failures'
+      : alreadyPresent > 0
+        ? 'arthur took the part; an earlier attempt had delivered some of it'
+        : 'arthur took the part';
+  deps.log?.(failure > 0 ? 'warn' : 'info', message, {
     modelId,
     host: base.host,
     bucket: part.bucket,
@@ -97,8 +118,10 @@ async function attempt(part: Part, request: UploadPartEvent['request'], deps: Up
     status: result.status,
     inferences: part.inferences,
     success: counts.success,
-    failure: counts.failure,
+    failure,
+    alreadyPresent,
     total: counts.total,
+    retryCount,
     countsReported: result.counts !== undefined,
     bytes: result.bytesSent,
     durationMs: result.durationMs,
@@ -107,16 +130,25 @@ async function attempt(part: Part, request: UploadPartEvent['request'], deps: Up
 }
 
 /** The workflow builds this event; a malformed one is a definition bug, reported as such rather than as a crash. */
-function checkEvent(event: UploadPartEvent): { part: Part; request: UploadPartEvent['request'] } {
+function checkEvent(event: UploadPartEvent): { part: Part; request: UploadPartEvent['request']; retryCount: number } {
   const part = event?.part;
   const request = event?.request;
   if (!part || typeof part.bucket !== 'string' || typeof part.key !== 'string' || !request) {
     throw new ConfigurationError(
-      'UploadPart needs {part: {bucket, key, index, inferences}, request: {modelId, …}}; check the Map\'s ' +
-        'ItemSelector in statemachines/ingest.asl.yml.',
+      'UploadPart needs {part: {bucket, key, index, inferences}, request: {modelId, …}, retryCount}; check the ' +
+        'Map\'s ItemSelector and the UploadPart Parameters in statemachines/ingest.asl.yml.',
     );
   }
-  return { part, request };
+  // Absent: an invocation from outside the workflow (or a definition without the field) is a first attempt,
+  // the reading that never turns a refusal into a delivery.
+  const retryCount = event.retryCount ?? 0;
+  if (!Number.isSafeInteger(retryCount) || retryCount < 0) {
+    throw new ConfigurationError(
+      `UploadPart's retryCount must be $$.State.RetryCount (an integer ≥ 0), got ${JSON.stringify(retryCount)}; check ` +
+        'the UploadPart Parameters in statemachines/ingest.asl.yml.',
+    );
+  }
+  return { part, request, retryCount };
 }
 
 /**

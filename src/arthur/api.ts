@@ -34,6 +34,13 @@ export interface UploadCaptureResult {
   counts?: ArthurCounts;
   /** The first few failed results, each field truncated, small enough for a Step Functions state. */
   failureSample: unknown[];
+  /**
+   * How many failed results say the partner inference ID is already in Arthur (0 when the results could not be
+   * read). Whether that means "delivered" (a retried attempt) or "refused" (a first one) is the caller's call.
+   */
+  alreadyExists: number;
+  /** Like `failureSample`, without the "already exists" results. */
+  otherFailureSample: unknown[];
   /** Bytes of the JSONL body sent (without the multipart envelope). */
   bytesSent: number;
   durationMs: number;

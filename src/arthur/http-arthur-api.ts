@@ -152,6 +152,8 @@ export class HttpArthurApi implements ArthurApi {
               status,
               counts: answer.counts,
               failureSample: answer.failureSample,
+              alreadyExists: answer.alreadyExists,
+              otherFailureSample: answer.otherFailureSample,
               bytesSent,
               durationMs: Math.round(performance.now() - started),
             });

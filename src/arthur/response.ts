@@ -50,7 +50,16 @@ export class CappedBody {
 /** What a 2xx answer said, as far as it could be read. */
 export interface AcceptedAnswer {
   counts?: ArthurCounts;
+  /** The first few failed results, whatever their reason. */
   failureSample: unknown[];
+  /**
+   * Failed results saying that the inference's partner ID is already in Arthur (see `isAlreadyExistsResult`),
+   * counted over the results that could be read: 0 when the body was over the cap or not JSON, and never more
+   * than Arthur listed. An undercount only ever leaves such a result among the failures.
+   */
+  alreadyExists: number;
+  /** The first few failed results other than "already exists": what a retried attempt reports as failures. */
+  otherFailureSample: unknown[];
 }
 
 /**
@@ -64,15 +73,20 @@ export function parseAcceptedAnswer(body: CappedBody): AcceptedAnswer {
     try {
       parsed = JSON.parse(head);
     } catch {
-      return { counts: scanCounts(head), failureSample: [] };
+      return { counts: scanCounts(head), ...freshLists() };
     }
-    if (!isObject(parsed)) return { failureSample: [] };
+    if (!isObject(parsed)) return freshLists();
     return {
       counts: readCounts(parsed.counts),
-      failureSample: Array.isArray(parsed.results) ? sampleFailures(parsed.results) : [],
+      ...(Array.isArray(parsed.results) ? classifyResults(parsed.results) : freshLists()),
     };
   }
-  return { counts: scanCounts(head) ?? scanCounts(body.tailText()), failureSample: [] };
+  return { counts: scanCounts(head) ?? scanCounts(body.tailText()), ...freshLists() };
+}
+
+/** Nothing listed (or nothing readable): no sample, and no result counted as already in Arthur. */
+function freshLists(): Omit<AcceptedAnswer, 'counts'> {
+  return { failureSample: [], alreadyExists: 0, otherFailureSample: [] };
 }
 
 function readCounts(value: unknown): ArthurCounts | undefined {
@@ -98,16 +112,40 @@ function resultStatus(result: Record<string, unknown>): number | undefined {
   return typeof status === 'number' ? status : typeof status === 'string' ? Number(status) : undefined;
 }
 
-function sampleFailures(results: unknown[]): unknown[] {
-  const sample: unknown[] = [];
+/**
+ * Arthur's inferences are immutable: a partner inference ID it already holds is refused with a failed result
+ * whose message says so (the project's receiver: "an inference with this partner_inference_id already exists").
+ * Only a result naming a partner ID can mean that; a result about a line of the file never does.
+ *
+ * @example
+ * isAlreadyExistsResult({ partner_inference_id: 'e-1', message: 'an inference with this partner_inference_id already exists', status_code: 400 }) // true
+ */
+export function isAlreadyExistsResult(result: unknown): boolean {
+  if (!isObject(result) || !isFailed(result)) return false;
+  const id = result.partner_inference_id;
+  return typeof id === 'string' && id !== '' && typeof result.message === 'string' && ALREADY_EXISTS.test(result.message);
+}
+
+const ALREADY_EXISTS = /\balready exists?\b/i;
+
+function isFailed(result: Record<string, unknown>): boolean {
+  const status = resultStatus(result);
+  return !(status !== undefined && status >= 200 && status < 300);
+}
+
+/** One pass over every result: the two samples stay small, the count covers the whole list. */
+function classifyResults(results: unknown[]): Omit<AcceptedAnswer, 'counts'> {
+  const failureSample: unknown[] = [];
+  const otherFailureSample: unknown[] = [];
+  let alreadyExists = 0;
   for (const result of results) {
-    if (sample.length >= FAILURE_SAMPLE_SIZE) break;
-    if (!isObject(result)) continue;
-    const status = resultStatus(result);
-    if (status !== undefined && status >= 200 && status < 300) continue;
-    sample.push(shrink(result));
+    if (!isObject(result) || !isFailed(result)) continue;
+    const existing = isAlreadyExistsResult(result);
+    if (existing) alreadyExists++;
+    if (failureSample.length < FAILURE_SAMPLE_SIZE) failureSample.push(shrink(result));
+    if (!existing && otherFailureSample.length < FAILURE_SAMPLE_SIZE) otherFailureSample.push(shrink(result));
   }
-  return sample;
+  return { failureSample, alreadyExists, otherFailureSample };
 }
 
 /** Keeps a result small: scalar fields only, strings truncated. */

@@ -8,11 +8,12 @@ export interface StartWorkflowRequest {
 
 /**
  * `started: false` is not a failure: an execution with this name exists already, so this file was delivered
- * (or is being delivered) and nothing new must start.
+ * (or is being delivered) and nothing new must start. `startDate` is there when the execution is still running
+ * (Step Functions answered with it).
  */
 export type StartWorkflowResult =
   | { started: true; alreadyExists: false; executionArn: string; startDate?: Date }
-  | { started: false; alreadyExists: true; executionArn?: string };
+  | { started: false; alreadyExists: true; executionArn?: string; startDate?: Date };
 
 /** Starts ingest workflows. Adapters throw WorkflowStartError for anything but an existing execution. */
 export interface WorkflowStarter {

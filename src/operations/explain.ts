@@ -45,8 +45,12 @@ export function explain(ingestion: IngestionItem | undefined, execution: { statu
     return { verdict: 'RUNNING', reason: last ? `Still running; the last attempt of ${last.state} failed with ${last.error}${last.retried ? ' and is being retried' : ''}.` : 'Still running.' };
   }
   switch (ingestion?.status) {
-    case 'UPLOADED':
-      return { verdict: 'DELIVERED', reason: `Arthur took the file: ${ingestion.inferences ?? '?'} inferences in ${ingestion.partCount ?? '?'} part(s).` };
+    case 'UPLOADED': {
+      // A retried part whose earlier attempt Arthur had taken (answer lost) reports those inferences apart.
+      const present = (ingestion.parts ?? []).reduce((n, p) => n + Number(p.alreadyPresent ?? 0), 0);
+      const earlier = present > 0 ? ` ${present} of them reached Arthur with an earlier attempt whose answer was lost (alreadyPresent).` : '';
+      return { verdict: 'DELIVERED', reason: `Arthur took the file: ${ingestion.inferences ?? '?'} inferences in ${ingestion.partCount ?? '?'} part(s).${earlier}` };
+    }
     case 'PARTIAL': {
       const parts = (ingestion.parts ?? []) as Array<{ failure?: number }>;
       const refused = parts.reduce((n, p) => n + Number(p.failure ?? 0), 0);

@@ -225,17 +225,24 @@ describe('S3 and Lambda faults in the workflow (real tasks)', () => {
     await harness.run(tasks, input);
     const item = await harness.ingestion('datacapture', input.key);
     const ids = receiver.received(MODEL).map((i) => i.partnerInferenceId);
-    const parts = (item?.parts ?? []) as Array<{ success: number; failure: number }>;
-    record('aws: TimeoutError in UploadPart after Arthur took the part', { status: item?.status, uploads: receiver.stats().total, received: ids.length, duplicatesReportedAsFailures: parts.reduce((n, p) => n + p.failure, 0) });
+    const parts = item?.parts ?? [];
+    record('aws: TimeoutError in UploadPart after Arthur took the part', {
+      status: item?.status,
+      uploads: receiver.stats().total,
+      received: ids.length,
+      failure: parts.reduce((n, p) => n + p.failure, 0),
+      alreadyPresent: parts.reduce((n, p) => n + (p.alreadyPresent ?? 0), 0),
+    });
     expect(receiver.stats().total).toBe(2);
     expect(sorted(ids)).toEqual(sorted(await idsOf(text)));
     expect(['UPLOADED', 'PARTIAL']).toContain(item?.status);
   });
 
-  // DOES NOT HOLD YET (docs/RELIABILITY.md): every inference arrived once, but the re-sent part's answer lists them
-  // all as "already exists", which the workflow counts as failures: the file is recorded PARTIAL, not UPLOADED.
-  it.failing('… and is recorded UPLOADED', async () => {
-    const input = await put(captureText(305));
+  // Was "does not hold" 1 (docs/RELIABILITY.md): the re-sent part's answer lists every inference as "already
+  // exists". On a retried attempt UploadPart counts those as delivered (alreadyPresent), not as failures.
+  it('… and is recorded UPLOADED, the re-sent inferences counted apart as already present', async () => {
+    const text = captureText(305);
+    const input = await put(text);
     let timeouts = 1;
     const tasks: IngestTasks = {
       ValidateCapture: (i: WorkflowInput) => validateCapture(i, validateDeps),
@@ -245,8 +252,34 @@ describe('S3 and Lambda faults in the workflow (real tasks)', () => {
         return result;
       },
     };
-    await harness.run(tasks, input);
-    expect((await harness.ingestion('datacapture', input.key))?.status).toBe('UPLOADED');
+    const run = await harness.run(tasks, input);
+    const item = await harness.ingestion('datacapture', input.key);
+    const inferences = (await idsOf(text)).length;
+    expect(item?.status).toBe('UPLOADED');
+    expect(eventsOf(run, 'StateRetried', 'UploadPart')).toHaveLength(1);
+    expect(item?.parts).toEqual([{ partIndex: 0, httpStatus: 207, inferences, success: 0, failure: 0, alreadyPresent: inferences, total: inferences }]);
+  });
+
+  // The other side of the same rule: on a FIRST attempt, "already exists" means another file carried the partner
+  // ID ("does not hold" 7), a refusal that must stay visible as such.
+  it('a first attempt refused as "already exists" (the IDs came with another file) stays PARTIAL with failures', async () => {
+    const text = captureText(308);
+    const first = await put(text);
+    await harness.run({ ValidateCapture: (i: WorkflowInput) => validateCapture(i, validateDeps), UploadPart: (e: UploadPartEvent) => uploadPart(e, uploadDeps) }, first);
+    const copy = await put(text);
+    await harness.run({ ValidateCapture: (i: WorkflowInput) => validateCapture(i, validateDeps), UploadPart: (e: UploadPartEvent) => uploadPart(e, uploadDeps) }, copy);
+    const item = await harness.ingestion('datacapture', copy.key);
+    const inferences = (await idsOf(text)).length;
+    const parts = item?.parts ?? [];
+    record('aws: first attempt refused as already existing (IDs of another file)', {
+      status: item?.status,
+      inferences,
+      failure: parts.reduce((n, p) => n + p.failure, 0),
+      alreadyPresent: parts.reduce((n, p) => n + (p.alreadyPresent ?? 0), 0),
+    });
+    expect((await harness.ingestion('datacapture', first.key))?.status).toBe('UPLOADED');
+    expect(item?.status).toBe('PARTIAL');
+    expect(item?.parts).toEqual([expect.objectContaining({ success: 0, failure: inferences, alreadyPresent: 0 })]);
   });
 
   // A part whose S3 read breaks mid-stream is StorageUnavailableError: the request never reached its multipart end,

@@ -106,8 +106,10 @@ async function ledger(planned: Planned[], model: string) {
       const parts = item.parts ?? [];
       const failure = parts.reduce((n, x) => n + x.failure, 0);
       const success = parts.reduce((n, x) => n + x.success, 0);
+      // Delivered by an earlier attempt of a retried part (its answer lost): in Arthur, neither new nor refused.
+      const alreadyPresent = parts.reduce((n, x) => n + (x.alreadyPresent ?? 0), 0);
       arthurFailed += failure;
-      if (item.inferences !== p.inferences || item.rejected !== p.rejected || success + failure !== p.inferences) countMismatches++;
+      if (item.inferences !== p.inferences || item.rejected !== p.rejected || success + failure + alreadyPresent !== p.inferences) countMismatches++;
     }
   }
   return { byStatus, missing, recordsIn, inferencesIn, recordsSent, recordsQuarantined, accepted: ids.length, uniqueAccepted: atArthur.size, arthurFailed, heldBackInFailed, acceptedFromFailed, failedFilesWithAcceptedInferences, countMismatches, failedErrors };

@@ -4,6 +4,9 @@
  * (Scenario tests that bind the real use cases live beside this one.)
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Part, UploadPartEvent, UploadPartResult, ValidationResult, WorkflowInput } from '../../src/contracts.js';
 import {
   ArthurAuthError,
@@ -59,7 +62,7 @@ function validation(parts: Part[], over: Partial<ValidationResult> = {}): Valida
 /** Arthur took every inference of the part. */
 function accepted(event: UploadPartEvent): UploadPartResult {
   const n = event.part.inferences;
-  return { partIndex: event.part.index, status: 207, inferences: n, success: n, failure: 0, total: n };
+  return { partIndex: event.part.index, status: 207, inferences: n, success: n, failure: 0, alreadyPresent: 0, total: n };
 }
 
 /** Counts calls per part index and the most calls in flight at once. */
@@ -112,15 +115,15 @@ describe('ingest workflow: outcomes', () => {
       rejected: 0,
       partCount: 2,
       parts: [
-        { partIndex: 0, httpStatus: 207, inferences: 7, success: 7, failure: 0, total: 7 },
-        { partIndex: 1, httpStatus: 207, inferences: 5, success: 5, failure: 0, total: 5 },
+        { partIndex: 0, httpStatus: 207, inferences: 7, success: 7, failure: 0, alreadyPresent: 0, total: 7 },
+        { partIndex: 1, httpStatus: 207, inferences: 5, success: 5, failure: 0, alreadyPresent: 0, total: 5 },
       ],
     });
     expect(item?.quarantineKey).toBeUndefined();
     expect(Date.parse(item!.updatedAt)).toBeGreaterThanOrEqual(Date.parse(item!.startedAt!));
   });
 
-  it('hands UploadPart one part and the execution input, and ValidateCapture the execution input as it is', async () => {
+  it('hands UploadPart one part, the execution input and its retry count, and ValidateCapture the execution input as it is', async () => {
     const req = input({ versionId: 'v-3', arthurHost: 'https://arthur.example.com', tokenSecretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:capture-router/x' });
     const seen: unknown[] = [];
     const upload = uploadRecorder((event) => accepted(event));
@@ -135,7 +138,7 @@ describe('ingest workflow: outcomes', () => {
       req,
     );
     expect(seen).toEqual([req]);
-    expect(upload.events).toEqual([{ part: part(0, 3), request: req }]);
+    expect(upload.events).toEqual([{ part: part(0, 3), request: req, retryCount: 0 }]);
   });
 
   it('records PARTIAL when Arthur reports failed inferences for a part, and does not send that part again', async () => {
@@ -156,6 +159,25 @@ describe('ingest workflow: outcomes', () => {
     const upload = uploadRecorder((event) => ({ ...accepted(event), success: 9, failure: 1 }));
     await harness.run({ ValidateCapture: () => validation([part(0), part(1)]), UploadPart: upload.fn }, req);
     expect((await harness.ingestion(req.bucket, req.key))?.status).toBe('PARTIAL');
+  });
+
+  it('records UPLOADED when a part\'s only refusals were already in Arthur, keeping that count per part', async () => {
+    const req = input();
+    const upload = uploadRecorder((event) =>
+      event.part.index === 1 ? { ...accepted(event), success: 6, failure: 0, alreadyPresent: 4 } : accepted(event),
+    );
+    await harness.run({ ValidateCapture: () => validation([part(0), part(1)]), UploadPart: upload.fn }, req);
+    expect(await harness.ingestion(req.bucket, req.key)).toMatchObject({
+      status: 'UPLOADED',
+      parts: [{ failure: 0, alreadyPresent: 0 }, { success: 6, failure: 0, alreadyPresent: 4, total: 10 }],
+    });
+  });
+
+  it('records PARTIAL when a part has failures besides those already in Arthur', async () => {
+    const req = input();
+    const upload = uploadRecorder((event) => ({ ...accepted(event), success: 0, failure: 1, alreadyPresent: 9 }));
+    await harness.run({ ValidateCapture: () => validation([part(0)]), UploadPart: upload.fn }, req);
+    expect(await harness.ingestion(req.bucket, req.key)).toMatchObject({ status: 'PARTIAL', parts: [{ failure: 1, alreadyPresent: 9 }] });
   });
 
   it('records PARTIAL with the quarantine object when validation rejected some records', async () => {
@@ -311,6 +333,24 @@ describe('ingest workflow: retries', () => {
     expect((await harness.ingestion(req.bucket, req.key))?.status).toBe('UPLOADED');
   });
 
+  it('hands UploadPart $$.State.RetryCount: 0 on the first attempt, n on the n-th retry, per part and per execution', async () => {
+    const upload = uploadRecorder((event, call) => {
+      if (event.part.index === 1 && call <= 2) throw new ArthurUnavailableError('connection reset');
+      return accepted(event);
+    });
+    const tasks = { ValidateCapture: () => validation([part(0), part(1)]), UploadPart: upload.fn };
+    await harness.run(tasks, input());
+    const counts = (index: number) => upload.events.filter((e) => e.part.index === index).map((e) => e.retryCount);
+    expect(counts(0)).toEqual([0]);
+    expect(counts(1)).toEqual([0, 1, 2]);
+
+    // A new execution starts again from 0, even with the same parts.
+    upload.events.length = 0;
+    upload.calls.clear();
+    await harness.run(tasks, input());
+    expect(counts(1)).toEqual([0, 1, 2]);
+  });
+
   it('uploads at most two parts at a time', async () => {
     const upload = uploadRecorder((event) => accepted(event));
     const run = await harness.run(
@@ -420,6 +460,40 @@ describe('workflow runner', () => {
       ref: (id: string) => ({ 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '000000000000', IngestionsTable: 'ingestions' })[id]!,
     };
     expect(resolveIntrinsics(intrinsic, resolvers)).toBe(expected);
+  });
+
+  it('keeps $$.State.RetryCount in the definition it reports, as deployed', () => {
+    const runner = createWorkflowRunner({
+      definitionPath: INGEST_DEFINITION,
+      tasks: { ValidateCapture: () => null, UploadPart: () => null },
+      dynamodb: harness.dynalite.client(),
+    });
+    const states = runner.definition.States as Record<string, any>;
+    expect(states.UploadParts.ItemProcessor.States.UploadPart.Parameters['retryCount.$']).toBe('$$.State.RetryCount');
+  });
+
+  it('refuses $$.State.RetryCount anywhere but as a whole Parameters value of a Task, rather than give it a wrong value', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runner-retry-count-'));
+    const file = join(dir, 'machine.asl.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        StartAt: 'Work',
+        States: {
+          Work: {
+            Type: 'Task',
+            Resource: 'arn:aws:lambda:us-east-1:000000000000:function:work',
+            Parameters: { 'note.$': "States.Format('attempt {}', $$.State.RetryCount)" },
+            End: true,
+          },
+        },
+      }),
+    );
+    try {
+      expect(() => createWorkflowRunner({ definitionPath: file, tasks: { Work: () => null } })).toThrow(/RetryCount only as a whole value/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails loudly on an intrinsic it cannot resolve', () => {

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SfnWorkflowStarter } from '../../../src/aws/sfn-workflow-starter.js';
 import type { WorkflowInput } from '../../../src/contracts.js';
+import { startSfnEndpoint, type SfnEndpoint } from '../../../local/sfn-endpoint.js';
+import { createWorkflowRunner } from '../../../local/workflow-runner.js';
 import { startSfnStubServer, type SfnStubServer } from '../../support/sfn-stub-server.js';
 
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:capture-router-ingest';
@@ -66,5 +71,61 @@ describe('SfnWorkflowStarter against the Step Functions stub', () => {
       name: 'WorkflowStartError',
       cause: expect.objectContaining({ name: 'StateMachineDoesNotExist' }),
     });
+  });
+});
+
+/**
+ * Against the local Step Functions endpoint, which keeps Standard semantics: StartExecution of a RUNNING execution
+ * with the same name and input answers 200 with the first start's ARN and start date. The one task waits until the
+ * test lets it go, so "still running" is deterministic.
+ */
+describe('SfnWorkflowStarter while the execution is still running', () => {
+  let dir: string;
+  let endpoint: SfnEndpoint;
+  let local: SFNClient;
+  let machine: string;
+  const gates = new Map<string, () => void>();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'starter-running-'));
+    const path = join(dir, 'gated.asl.json');
+    writeFileSync(path, JSON.stringify({ StartAt: 'Work', States: { Work: { Type: 'Task', Resource: { 'Fn::GetAtt': ['WorkLambdaFunction', 'Arn'] }, End: true } } }));
+    const runner = createWorkflowRunner({
+      definitionPath: path,
+      stateMachineName: 'gated',
+      tasks: { Work: (i: WorkflowInput) => new Promise((resolve) => gates.set(i.key, () => resolve(null))) },
+    });
+    machine = runner.stateMachineArn;
+    endpoint = await startSfnEndpoint({ runner });
+    local = new SFNClient({ endpoint: endpoint.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+  });
+  afterAll(async () => {
+    for (const release of gates.values()) release();
+    local?.destroy();
+    await endpoint?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('counts a re-delivery well after the start (a Lambda retry a minute later) as already delivered, with the first start date', async () => {
+    const first = await new SfnWorkflowStarter(local, machine).start({ name: 'late', input: { ...input, key: 'late' } });
+    // The same call as it would run 60 s later: only the clock moves, the execution is the same running one.
+    const later = new SfnWorkflowStarter(local, machine, { now: () => Date.now() + 60_000 });
+    const again = await later.start({ name: 'late', input: { ...input, key: 'late' } });
+    expect(first).toMatchObject({ started: true });
+    expect(again).toEqual({ started: false, alreadyExists: true, executionArn: first.executionArn, startDate: first.started ? first.startDate : undefined });
+    expect(endpoint.executions()).toHaveLength(1);
+  });
+
+  it('still reads a re-delivery within the margin of the start as a start (the residual over-count)', async () => {
+    const starter = new SfnWorkflowStarter(local, machine);
+    const first = await starter.start({ name: 'soon', input: { ...input, key: 'soon' } });
+    const again = await starter.start({ name: 'soon', input: { ...input, key: 'soon' } });
+    expect([first.started, again.started]).toEqual([true, true]);
+    expect(again.executionArn).toBe(first.executionArn);
+  });
+
+  it('never takes a new execution for an old one, even with no margin at all', async () => {
+    const result = await new SfnWorkflowStarter(local, machine, { runningMarginMs: 0 }).start({ name: 'fresh', input: { ...input, key: 'fresh' } });
+    expect(result).toMatchObject({ started: true, alreadyExists: false });
   });
 });

@@ -83,7 +83,7 @@ describe('UploadPart', () => {
   it('streams the part from S3 to Arthur and returns Arthur\'s counts', async () => {
     const d = deps();
     const result = await uploadPart(event(), d);
-    expect(result).toEqual({ partIndex: 0, status: 207, inferences: file.inferences, success: file.inferences, failure: 0, total: file.inferences });
+    expect(result).toEqual({ partIndex: 0, status: 207, inferences: file.inferences, success: file.inferences, failure: 0, alreadyPresent: 0, total: file.inferences });
     expect(arthur.received(MODEL)).toHaveLength(file.inferences);
     expect(secrets.calls).toEqual([DEFAULT_ARN]);
     expect(d.logs).toEqual([expect.objectContaining({ level: 'info', modelId: MODEL, key: file.key, success: file.inferences, bytes: file.text.length })]);
@@ -147,18 +147,46 @@ describe('UploadPart', () => {
     expect(secrets.calls).toEqual([DEFAULT_ARN]);
   });
 
-  it('a part sent twice shows as failures, not as new inferences', async () => {
+  it('a part sent twice on first attempts (another file carried the IDs) shows as failures, not as new inferences', async () => {
     await uploadPart(event(), deps());
-    const again = await uploadPart(event(), deps());
-    expect(again).toMatchObject({ success: 0, failure: file.inferences, total: file.inferences });
+    const again = await uploadPart({ ...event(), retryCount: 0 }, deps());
+    expect(again).toMatchObject({ success: 0, failure: file.inferences, alreadyPresent: 0, total: file.inferences });
     expect(again.failureSample).toHaveLength(5);
+  });
+
+  it('a retried attempt counts the IDs Arthur already holds as already present, not as failures', async () => {
+    await uploadPart(event(), deps());
+    const d = deps();
+    const retried = await uploadPart({ ...event(), retryCount: 1 }, d);
+    expect(retried).toEqual({ partIndex: 0, status: 207, inferences: file.inferences, success: 0, failure: 0, alreadyPresent: file.inferences, total: file.inferences });
+    expect(arthur.received(MODEL)).toHaveLength(file.inferences);
+    expect(d.logs).toEqual([
+      expect.objectContaining({ level: 'info', message: expect.stringMatching(/earlier attempt/), retryCount: 1, alreadyPresent: file.inferences, failure: 0 }),
+    ]);
+  });
+
+  it('a retried attempt still reports Arthur\'s other refusals as failures, sampled without the already present ones', async () => {
+    // First attempt: Arthur takes all but 3. The retry: those 3 are new to Arthur, one of them is refused.
+    arthur.setFaults({ partialFailures: 3 });
+    await uploadPart(event(), deps());
+    arthur.setFaults({ partialFailures: 1 });
+    const retried = await uploadPart({ ...event(), retryCount: 2 }, deps());
+    expect(retried).toMatchObject({ success: 2, failure: 1, alreadyPresent: file.inferences - 3, total: file.inferences });
+    expect(retried.failureSample).toEqual([expect.objectContaining({ message: 'injected fault: inference not ingested' })]);
+    expect(arthur.received(MODEL)).toHaveLength(file.inferences - 1);
+  });
+
+  it.each([-1, 1.5, '1'])('refuses a retryCount of %p with ConfigurationError, before anything is sent', async (retryCount) => {
+    await expect(uploadPart({ ...event(), retryCount } as unknown as UploadPartEvent, deps())).rejects.toThrow(/retryCount/);
+    await expect(uploadPart({ ...event(), retryCount } as unknown as UploadPartEvent, deps())).rejects.toThrow(ConfigurationError);
+    expect(arthur.stats().total).toBe(0);
   });
 
   it('a 2xx without counts counts every inference of the part as a success', async () => {
     const silent = await startScriptedServer(answerAfterBody(207, ''));
     try {
       const result = await uploadPart(event(), deps({ defaultHost: silent.url }));
-      expect(result).toMatchObject({ status: 207, success: file.inferences, failure: 0, total: file.inferences });
+      expect(result).toMatchObject({ status: 207, success: file.inferences, failure: 0, alreadyPresent: 0, total: file.inferences });
       expect(result.failureSample).toBeUndefined();
     } finally {
       await silent.close();

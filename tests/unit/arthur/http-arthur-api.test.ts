@@ -72,7 +72,7 @@ describe('the request Arthur receives', () => {
     expect(seen!.parts).toEqual([
       { name: 'inference_data', filename: '21-48-903-abc.jsonl', type: 'application/octet-stream', data: JSONL },
     ]);
-    expect(result).toMatchObject({ status: 207, counts: { success: 2, failure: 0, total: 2 }, failureSample: [], bytesSent: JSONL.length });
+    expect(result).toMatchObject({ status: 207, counts: { success: 2, failure: 0, total: 2 }, failureSample: [], alreadyExists: 0, otherFailureSample: [], bytesSent: JSONL.length });
   });
 
   it('streams with chunked encoding when the length is unknown, and names the file .jsonl', async () => {

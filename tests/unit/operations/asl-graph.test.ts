@@ -53,6 +53,16 @@ describe('explain', () => {
     expect(e.reason).not.toContain('errorType');
   });
 
+  it('says how many inferences of a delivered file came with an earlier attempt whose answer was lost', () => {
+    const parts = [
+      { partIndex: 0, httpStatus: 207, inferences: 4, success: 4, failure: 0, alreadyPresent: 0, total: 4 },
+      { partIndex: 1, httpStatus: 207, inferences: 6, success: 0, failure: 0, alreadyPresent: 6, total: 6 },
+    ];
+    const e = explain({ objectKey: 'b/k', status: 'UPLOADED', modelId: 'm', executionName: 'n', inferences: 10, partCount: 2, parts } as never, { status: 'SUCCEEDED' }, undefined);
+    expect(e).toMatchObject({ verdict: 'DELIVERED', reason: expect.stringContaining('6 of them reached Arthur with an earlier attempt') });
+    expect(explain({ objectKey: 'b/k', status: 'UPLOADED', modelId: 'm', executionName: 'n', inferences: 4, partCount: 1, parts: [parts[0]] } as never, undefined, undefined).reason).not.toMatch(/earlier attempt/);
+  });
+
   it('names the fix of an auth failure and says a file with neither execution nor record was not routed', () => {
     expect(explain({ objectKey: 'b/k', status: 'FAILED', modelId: 'm', executionName: 'n', error: 'ArthurAuthError' } as never, undefined, undefined).hint).toMatch(/token secret/);
     expect(explain(undefined, undefined, undefined)).toMatchObject({ verdict: 'NOT_ROUTED', hint: expect.stringContaining('mappings resolve') });
