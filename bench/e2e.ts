@@ -9,7 +9,8 @@
  *           Lambda does, and the floor the stack is compared with.
  *
  * Prints wall times, files/s, the ratio and peak RSS (process.resourceUsage().maxRSS) for each file count, each
- * count in a fresh process (peak RSS is per process). Never passes or fails on time.
+ * count in a fresh process (peak RSS is per process): by the end of the stack phase, which is the stack's own, and
+ * by the end of the direct phase, whose request buffers come on top of the stack's heap. Never passes or fails on time.
  *
  * Options: --files 1000,5000 (counts, default both)   --concurrency N (puts in flight, default 8)
  *          --cpu-prof (profile the stack phase and print self time by package)   --summarize .bench/prof-N (again)
@@ -55,8 +56,9 @@ interface Phase { s: number; filesPerS: number }
 interface Run {
   files: number;
   records: number;
-  stack: Phase & { eventLoopBusy: number; succeeded: number; failed: number; uploads: number; rssAfterMB: number; heapBeforeGcMB: number; heapLiveMB: number };
-  direct: Phase & { accepted: number };
+  stack: Phase & { eventLoopBusy: number; succeeded: number; failed: number; uploads: number; rssAfterMB: number; peakRssMB: number; heapBeforeGcMB: number; heapLiveMB: number };
+  /** peakRssMB: the process's peak up to the end of this phase (maxRSS never goes down). */
+  direct: Phase & { accepted: number; peakRssMB: number };
   peakRssMB: number;
   idleRssMB: number;
   idleHeapLiveMB: number;
@@ -79,7 +81,7 @@ for (const files of counts) {
   console.log(`  stack   ${stack.s.toFixed(2)} s  ${stack.filesPerS.toFixed(1)} files/s   (${stack.succeeded} executions SUCCEEDED, ${stack.failed} not; ${stack.uploads} uploads; event loop busy ${(100 * stack.eventLoopBusy).toFixed(0)}%)`);
   console.log(`  direct  ${direct.s.toFixed(2)} s  ${direct.filesPerS.toFixed(1)} files/s   (${direct.accepted} answers 207, one POST per file, sequential)`);
   console.log(`  ratio   ${(stack.s / direct.s).toFixed(2)}× the direct time (target ≤ 2×; stack target ≥ 50 files/s)`);
-  console.log(`  RSS     idle stack ${run.idleRssMB} MB, after the stack phase ${stack.rssAfterMB} MB, peak ${run.peakRssMB} MB`);
+  console.log(`  RSS     idle stack ${run.idleRssMB} MB, after the stack phase ${stack.rssAfterMB} MB; peak ${stack.peakRssMB} MB by the end of the stack phase, ${direct.peakRssMB} MB by the end of the direct phase, ${run.peakRssMB} MB in all (close included)`);
   console.log(`  heap    live after a full GC: idle ${run.idleHeapLiveMB} MB, after the stack phase ${stack.heapLiveMB} MB (${((1024 * (stack.heapLiveMB - run.idleHeapLiveMB)) / files).toFixed(1)} KB kept per file); heap size before that GC ${stack.heapBeforeGcMB} MB`);
   if (values['cpu-prof']) summarizeProfile(profDir);
 }

@@ -75,7 +75,11 @@ export interface LocalStackOptions {
    * 0 or absent: every server on a free port (tests).
    */
   portBase?: number;
-  /** Where S3 objects and DynamoDB tables are kept across restarts. Absent: a temporary directory / memory, removed on close. */
+  /**
+   * Where S3 objects and DynamoDB tables are kept across restarts. Absent: a temporary directory / memory, removed on
+   * close. Also holds stepfunctions/older-executions.jsonl, the details of older executions, rewritten at each start
+   * (executions are not kept across restarts).
+   */
   dataDir?: string;
   /** Send uploads to this Arthur instead of the local receiver (then `arthurToken` is required). */
   arthurHost?: string;
@@ -284,9 +288,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.retryIntervalMs !== undefined ? { retryIntervalOverrides: options.retryIntervalMs } : {}),
       stateMachineName,
     });
-    const sfn = await startSfnEndpoint({ runner, port: port(2), historyLimit: options.sfnHistoryLimit });
+    // Older executions' input and output go to disk (see SfnEndpointOptions.spillPath): under the data directory
+    // when there is one, as the bulk of a long backfill should; else in a temporary directory removed on close.
+    const sfnDir = options.dataDir ? join(options.dataDir, 'stepfunctions') : mkdtempSync(join(tmpdir(), 'capture-router-sfn-'));
+    mkdirSync(sfnDir, { recursive: true });
+    const sfn = await startSfnEndpoint({ runner, port: port(2), historyLimit: options.sfnHistoryLimit, spillPath: join(sfnDir, 'older-executions.jsonl') });
     closers.push(async () => {
       await sfn.close();
+      if (!options.dataDir) rmSync(sfnDir, { recursive: true, force: true });
     });
 
     // --- Router: s3rver's events → routeEvent, with Lambda's async-invocation retries ------------------------
@@ -372,7 +381,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           continue;
         }
         await sfn.waitForIdle();
-        if (pending.size === 0 && sfn.executions().every((e) => e.status !== 'RUNNING')) return;
+        if (pending.size === 0 && sfn.running() === 0) return;
       }
     };
 

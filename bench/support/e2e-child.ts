@@ -111,10 +111,12 @@ if (session) {
   writeFileSync(join(profileDir!, `stack-${files}.cpuprofile`), JSON.stringify(profile));
   session.disconnect();
 }
-const measured = stack.sfn.executions().slice(warmExecutions);
-const succeeded = measured.filter((e) => e.status === 'SUCCEEDED').length;
+// Counted, not kept: the list holds a view per older execution, which the live-heap figure below must not include.
+const { measured, succeeded } = ((list) => ({ measured: list.length, succeeded: list.filter((e) => e.status === 'SUCCEEDED').length }))(stack.sfn.executions().slice(warmExecutions));
 const uploads = stack.receiver!.stats().total - uploadsBefore;
 const rssAfterMB = mb(process.memoryUsage().rss);
+// The process's peak so far: the stack phase's (and start-up's), before the direct phase adds its own.
+const peakRssStackMB = peakRssMB();
 // What the stack really keeps (executions and their history, the receiver's inferences, dynalite's tables),
 // as opposed to heap the collector has not given back: a full GC first (the parent passes --expose-gc).
 const heapBeforeGcMB = mb(process.memoryUsage().heapTotal);
@@ -124,6 +126,7 @@ const heapLiveMB = mb(process.memoryUsage().heapUsed);
 t = performance.now();
 const accepted = await direct(0, files);
 const directS = (performance.now() - t) / 1000;
+const peakRssDirectMB = peakRssMB();
 
 s3.destroy();
 await stack.close();
@@ -132,8 +135,8 @@ console.log(
   JSON.stringify({
     files,
     records,
-    stack: { s: stackS, eventLoopBusy, filesPerS: files / stackS, succeeded, failed: measured.length - succeeded + (files - measured.length), uploads, rssAfterMB, heapBeforeGcMB, heapLiveMB },
-    direct: { s: directS, filesPerS: files / directS, accepted },
+    stack: { s: stackS, eventLoopBusy, filesPerS: files / stackS, succeeded, failed: measured - succeeded + (files - measured), uploads, rssAfterMB, peakRssMB: peakRssStackMB, heapBeforeGcMB, heapLiveMB },
+    direct: { s: directS, filesPerS: files / directS, accepted, peakRssMB: peakRssDirectMB },
     peakRssMB: peakRssMB(),
     idleRssMB,
     idleHeapLiveMB,
