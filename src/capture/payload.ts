@@ -94,7 +94,8 @@ export function decodeBase64Text(data: string, charset = 'utf-8'): string {
 /**
  * Counts the inferences of a CSV payload: one per non-empty row, RFC 4180.
  * Without a double quote (and without CR) a newline always ends a row, so counting newlines is exact and far
- * cheaper than a parser; quoted payloads go through csv-parse so quoted commas and newlines never split a row.
+ * cheaper than a parser; a quoted payload is walked from quote to quote by RFC 4180 (quoted commas and newlines
+ * never split a row), and csv-parse decides whatever that walk does not find plainly well formed.
  * Throws a plain Error when the payload is not valid CSV (an unclosed quote).
  * @example countCsvRows('1,2\n3,"a\nb"\n') // 2
  */
