@@ -22,6 +22,16 @@ describe('reading a file line by line', () => {
     expect(seen).toEqual(['€€€']);
   });
 
+  it('reads ASCII chunks, multi-byte characters cut between chunks, and a cut character left incomplete alike', async () => {
+    const euro = Buffer.from('€');
+    const chunks = [Buffer.from('ab'), euro.subarray(0, 2), Buffer.concat([euro.subarray(2), Buffer.from('cd\n')]), Buffer.from('ef\nx'), euro.subarray(0, 1), Buffer.from('gh\n')];
+    const seen: string[] = [];
+    await forEachLine(Readable.from(chunks), (text) => seen.push(text));
+    // The lone first byte of '€' before plain ASCII is invalid UTF-8: one replacement character, as Node decodes it.
+    expect(seen).toEqual(['ab€cd', 'ef', `x\uFFFDgh`]);
+    expect(seen).toEqual(Buffer.concat(chunks).toString('utf8').split('\n').slice(0, -1));
+  });
+
   it('tolerates blank lines, a final newline, and a byte-order mark, reporting physical line numbers', async () => {
     const bad = patched(csvRecord('b'), (r) => (r.eventMetadata.inferenceTime = 'x'));
     const report = await validateCapture(source(`\uFEFF${JSON.stringify(csvRecord('a'))}\n\n   \n${bad}\n`));
