@@ -10,6 +10,8 @@ export interface ContentType {
   mediaType: string;
   /** Lower-cased `charset` parameter, when given. */
   charset?: string;
+  /** How Arthur reads this media type; undefined when it reads none. */
+  kind?: PayloadKind;
 }
 
 const KIND_OF_MEDIA_TYPE: Record<string, PayloadKind> = {
@@ -23,20 +25,28 @@ const KIND_OF_MEDIA_TYPE: Record<string, PayloadKind> = {
 
 /**
  * Parses an observed content type, parameters and all.
- * @example parseContentType('text/csv; charset=UTF-8') // { mediaType: 'text/csv', charset: 'utf-8' }
+ * @example parseContentType('text/csv; charset=UTF-8') // { mediaType: 'text/csv', charset: 'utf-8', kind: 'csv' }
  */
 export function parseContentType(value: string): ContentType {
-  // A file holds a handful of distinct content types, repeated on every record.
+  // A file holds a handful of distinct content types, repeated on every record, most often the same one as the
+  // record before: one string comparison, then one Map lookup.
+  if (value === lastValue) return lastType;
   let cached = contentTypes.get(value);
   if (cached === undefined) {
-    cached = Object.freeze(parseContentTypeUncached(value));
+    const parsed = parseContentTypeUncached(value);
+    const kind = kindOfMediaType(parsed.mediaType);
+    cached = Object.freeze(kind === undefined ? parsed : { ...parsed, kind });
     if (contentTypes.size > 1000) contentTypes.clear();
     contentTypes.set(value, cached);
   }
+  lastValue = value;
+  lastType = cached;
   return cached;
 }
 
 const contentTypes = new Map<string, ContentType>();
+let lastValue: string | undefined;
+let lastType: ContentType = { mediaType: '' };
 
 function parseContentTypeUncached(value: string): ContentType {
   const [type, ...params] = value.split(';');

@@ -5,7 +5,6 @@ import {
   countCsvRows,
   csvRowTexts,
   decodeBase64Text,
-  kindOfMediaType,
   parseContentType,
   type JsonShape,
   type PayloadKind,
@@ -256,7 +255,7 @@ function decodeSide(side: Json, name: SideName): { text: string; relabel?: strin
     throw new Rejection('UNSUPPORTED_ENCODING', `${name} is BASE64 with no observedContentType, so it cannot be decoded into CSV or JSON`);
   }
   const type = parseContentType(observed);
-  const kind = kindOfMediaType(type.mediaType);
+  const kind = type.kind;
   if (kind === undefined) {
     throw new Rejection('UNSUPPORTED_ENCODING', `${name} is BASE64 of ${JSON.stringify(observed.slice(0, 60))}, which Arthur cannot ingest (only CSV or JSON)`);
   }
@@ -275,7 +274,7 @@ function kindOfSide(side: Json, name: SideName): PayloadKind {
   const observed = side.observedContentType;
   if (observed === undefined || observed === null) return side.encoding === 'CSV' ? 'csv' : 'json';
   if (typeof observed !== 'string') throw new Rejection('UNSUPPORTED_CONTENT_TYPE', `${name}.observedContentType is ${typeName(observed)}, not a string`);
-  const kind = kindOfMediaType(parseContentType(observed).mediaType);
+  const kind = parseContentType(observed).kind;
   if (kind === undefined) {
     throw new Rejection(
       'UNSUPPORTED_CONTENT_TYPE',
