@@ -17,7 +17,7 @@ export interface UploadPartDeps {
   signal?: AbortSignal;
   /** Structured log sink; receives counts and references, never the token. */
   log?: LogFn;
-  /** UploadAttempts, UploadFailures by error name, ArthurServerErrors, ArthurLatency, InferencesSent / InferencesFailed. */
+  /** UploadAttempts, UploadFailures by error name, ArthurServerErrors, ArthurLatency, InferencesSent / InferencesFailed / InferencesAlreadyPresent. */
   metrics?: MetricsSink;
   /** Milliseconds, for the latency of failed attempts. Default `Date.now`. */
   now?: () => number;
@@ -43,6 +43,8 @@ export async function uploadPart(event: UploadPartEvent, deps: UploadPartDeps): 
     metrics.add('ArthurLatency', 'Milliseconds', out.durationMs, model);
     metrics.add('InferencesSent', 'Count', out.result.success, model);
     metrics.add('InferencesFailed', 'Count', out.result.failure, model);
+    // A retry found inferences an earlier attempt had delivered (its answer was lost): delivered, but worth seeing.
+    if (out.result.alreadyPresent) metrics.add('InferencesAlreadyPresent', 'Count', out.result.alreadyPresent, model);
     return out.result;
   } catch (error) {
     const errorName = error instanceof Error ? error.name : 'Error';

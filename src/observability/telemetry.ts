@@ -19,6 +19,7 @@ export const METRIC_NAMES = [
   'InferencesRejected',
   'InferencesSent',
   'InferencesFailed',
+  'InferencesAlreadyPresent',
   'UploadAttempts',
   'UploadFailures',
   'ArthurServerErrors',

@@ -156,13 +156,20 @@ describe('UploadPart', () => {
 
   it('a retried attempt counts the IDs Arthur already holds as already present, not as failures', async () => {
     await uploadPart(event(), deps());
-    const d = deps();
+    const points: Array<[string, number]> = [];
+    const d = deps({ metrics: { add: (name, _unit, value) => points.push([name, value]) } });
     const retried = await uploadPart({ ...event(), retryCount: 1 }, d);
     expect(retried).toEqual({ partIndex: 0, status: 207, inferences: file.inferences, success: 0, failure: 0, alreadyPresent: file.inferences, total: file.inferences });
     expect(arthur.received(MODEL)).toHaveLength(file.inferences);
     expect(d.logs).toEqual([
       expect.objectContaining({ level: 'info', message: expect.stringMatching(/earlier attempt/), retryCount: 1, alreadyPresent: file.inferences, failure: 0 }),
     ]);
+    expect(points).toEqual(
+      expect.arrayContaining([
+        ['InferencesFailed', 0],
+        ['InferencesAlreadyPresent', file.inferences],
+      ]),
+    );
   });
 
   it('a retried attempt still reports Arthur\'s other refusals as failures, sampled without the already present ones', async () => {
