@@ -7,9 +7,9 @@
  * the SDK turns into the named exception class.
  *
  * Actions: ListStateMachines, DescribeStateMachine, StartExecution, DescribeExecution, ListExecutions,
- * GetExecutionHistory, StopExecution. One state machine (the runner's), Standard semantics. Executions live for the
- * life of the process: a restart forgets them, so a re-put after a restart starts a new execution where AWS (90-day
- * name reuse window) would answer ExecutionAlreadyExists.
+ * GetExecutionHistory, StopExecution. One state machine (the runner's), Standard semantics. With `journalPath`
+ * ended executions survive a restart (so a re-put after a restart answers ExecutionAlreadyExists, as AWS's 90-day
+ * name rule does); without it they live for the life of the process.
  *
  * Memory: running executions and the newest `historyLimit` finished ones are kept whole (engine events for
  * GetExecutionHistory, ~11 KB each in bench:e2e). An older one shrinks to its name, a Map entry and 29 bytes of
@@ -19,7 +19,7 @@
  * execution cost ~2.1 KB of live heap (its output JSON alone ~0.75 KB); as a row, ~0.2 KB.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionStatus, WorkflowEvent, WorkflowExecution, WorkflowRun, WorkflowRunner } from './workflow-runner.js';
@@ -42,10 +42,19 @@ export interface SfnEndpointOptions {
   historyLimit?: number;
   /**
    * A file for the input, output, error and cause of executions older than the newest `historyLimit`: written
-   * (truncated) at start, appended as they age, read back on demand, closed by close(). Not reloaded: a restart
+   * (truncated) at start, appended as they age, read back on demand, closed by close(). Not reloaded (see journalPath): a restart
    * forgets executions. Absent: those details stay in memory, one JSON string per execution.
    */
   spillPath?: string;
+  /**
+   * Keep executions across restarts (the local stack's `--data-dir`): every execution is appended to this file,
+   * one JSON line, the moment it ends, and the file is read back at start, so a restarted endpoint still lists,
+   * describes (and refuses to reuse the names of) the executions of earlier runs — Standard's name rule holds across
+   * restarts, and a re-put of a delivered file starts nothing. Restored executions have the trimmed history of
+   * older ones (start and end). An execution still running when the process stopped was never written: its name
+   * is free again, so a replay of its prefix starts it anew. Takes the place of `spillPath`.
+   */
+  journalPath?: string;
 }
 
 /** One execution as executions() lists it: kept whole while recent, a view of its row and details once older. */
@@ -121,7 +130,20 @@ export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<Sfn
   // Running executions and the newest `historyLimit` finished ones, whole; the rest are rows plus spilled details.
   const whole = new Map<number, EndpointExecution>();
   const finished: number[] = [];
-  const details = new DetailStore(options.spillPath);
+  const journaled = options.journalPath !== undefined;
+  const details = new DetailStore(options.journalPath ?? options.spillPath, journaled);
+  // Executions of earlier runs, in start order (the journal holds them in end order).
+  for (const kept of details.restored.sort((a, b) => a.startMs - b.startMs || a.at - b.at)) {
+    if (byName.has(kept.name)) continue;
+    const row = rows.add();
+    names.push(kept.name);
+    byName.set(kept.name, row);
+    rows.status[row] = STATUSES.indexOf(kept.status);
+    rows.startMs[row] = kept.startMs;
+    rows.stopMs[row] = kept.stopMs;
+    details.place(row, kept.at, kept.length);
+  }
+  details.restored.length = 0;
 
   const statusOf = (row: number): ExecutionStatus => STATUSES[rows.status[row]!]!;
   const setStatus = (row: number, e: EndpointExecution, status: ExecutionStatus, stopDate?: Date): void => {
@@ -134,22 +156,26 @@ export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<Sfn
       const row = finished.shift()!;
       const e = whole.get(row)!;
       whole.delete(row);
-      const run = e.run!;
-      const kept: Details = {
-        input: e.input,
-        ...(run.status === 'SUCCEEDED' ? { output: e.outputJson ?? JSON.stringify(run.output ?? null) } : {}),
-        error: e.stopped?.error ?? run.error,
-        cause: e.stopped?.cause ?? run.cause,
-      };
-      details.put(row, kept);
+      // A journaled execution's details are on disk since it ended.
+      if (!journaled) details.put(row, detailsOf(e));
     }
+  };
+  const detailsOf = (e: EndpointExecution): Details => {
+    const run = e.run!;
+    return {
+      input: e.input,
+      ...(run.status === 'SUCCEEDED' ? { output: e.outputJson ?? JSON.stringify(run.output ?? null) } : {}),
+      error: e.stopped?.error ?? run.error,
+      cause: e.stopped?.cause ?? run.cause,
+    };
   };
   /** What DescribeExecution and a trimmed history answer, from the whole execution or from its row and details. */
   const summary = (row: number): Summary => {
     const e = whole.get(row);
     const stopMs = rows.stopMs[row]!;
     const base = { executionArn: executionPrefix + names[row]!, name: names[row]!, status: statusOf(row), startMs: rows.startMs[row]!, ...(stopMs > 0 ? { stopMs } : {}) };
-    if (!e) return { ...base, ...details.get(row) };
+    // The row is the truth for status and dates; a journal line repeats them (for the next restart).
+    if (!e) return { ...details.get(row), ...base };
     return {
       ...base,
       input: e.input,
@@ -257,6 +283,10 @@ export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<Sfn
         execution.run = run;
         // A stop may lose the race against the last step; the API has already answered ABORTED, so it stays so.
         setStatus(row, execution, execution.stopped ? 'ABORTED' : run.status, execution.stopped?.stopDate ?? run.stopDate);
+        if (journaled) {
+          const entry: JournalEntry = { ...detailsOf(execution), name, status: execution.status, startMs: rows.startMs[row]!, stopMs: rows.stopMs[row]! };
+          details.put(row, entry);
+        }
         finished.push(row);
         retireOld();
       });
@@ -433,6 +463,14 @@ interface Details {
   cause?: string;
 }
 
+/** A journal line: an ended execution, everything needed to list and describe it after a restart. */
+interface JournalEntry extends Details {
+  name: string;
+  status: ExecutionStatus;
+  startMs: number;
+  stopMs: number;
+}
+
 /** DescribeExecution's answer, before the protocol's field names and units. */
 interface Summary extends Details {
   executionArn: string;
@@ -478,9 +516,57 @@ class DetailStore {
   private length = new Uint32Array(0);
   private readonly inMemory = new Map<number, string>();
   private closed = false;
+  /** With `keep`: the executions the file already held, for the endpoint to take as rows (then emptied). */
+  readonly restored: Array<JournalEntry & { at: number; length: number }> = [];
 
-  constructor(path?: string) {
-    if (path !== undefined) this.fd = openSync(path, 'w+');
+  /** `keep`: read what the file holds and append after it (the journal); otherwise start it empty (the spill file). */
+  constructor(path?: string, keep = false) {
+    if (path === undefined) return;
+    this.fd = openSync(path, keep ? (existsSync(path) ? 'r+' : 'w+') : 'w+');
+    if (keep) this.end = this.readJournal();
+  }
+
+  /** Points a row at a line already in the file. */
+  place(row: number, at: number, length: number): void {
+    if (row >= this.at.length) this.grow(row + 1);
+    this.at[row] = at;
+    this.length[row] = length;
+  }
+
+  /**
+   * Collects the complete lines of the journal; returns where the next line goes. A line cut by a crash
+   * mid-write (no newline, or not JSON) ends the readable part and is overwritten by the next one.
+   */
+  private readJournal(): number {
+    const size = fstatSync(this.fd!).size;
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    let carry = Buffer.alloc(0);
+    let offset = 0;
+    let valid = 0;
+    while (offset < size) {
+      const n = readSync(this.fd!, chunk, 0, chunk.length, offset);
+      if (n === 0) break;
+      offset += n;
+      const data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      let start = 0;
+      let nl: number;
+      while ((nl = data.indexOf(10, start)) !== -1) {
+        const lineAt = valid;
+        const length = nl - start + 1;
+        let entry: JournalEntry | undefined;
+        try {
+          entry = JSON.parse(data.toString('utf8', start, nl)) as JournalEntry;
+        } catch {
+          entry = undefined;
+        }
+        if (!entry || typeof entry.name !== 'string' || !STATUSES.includes(entry.status) || typeof entry.startMs !== 'number') return valid;
+        this.restored.push({ ...entry, at: lineAt, length });
+        valid += length;
+        start = nl + 1;
+      }
+      carry = Buffer.from(data.subarray(start));
+    }
+    return valid;
   }
 
   put(row: number, details: Details): void {

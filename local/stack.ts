@@ -15,8 +15,8 @@
  * path the deployed router uses (ExecutionAlreadyExists included) is exercised.
  *
  * Not reproduced: IAM, the S3 notification's exact filter configuration (mirrored here as "bucket `datacapture`,
- * suffix .jsonl"), Secrets Manager (UploadPart gets the token from a function), the admin API (port N+3 is
- * reserved for it but nothing listens there yet), and persistence of executions across restarts.
+ * suffix .jsonl"), Secrets Manager (UploadPart gets the token from a function), and the full event history of
+ * executions from before a restart (they keep their start and end events).
  */
 import '../src/polyfills.js';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -76,9 +76,9 @@ export interface LocalStackOptions {
    */
   portBase?: number;
   /**
-   * Where S3 objects and DynamoDB tables are kept across restarts. Absent: a temporary directory / memory, removed on
-   * close. Also holds stepfunctions/older-executions.jsonl, the details of older executions, rewritten at each start
-   * (executions are not kept across restarts).
+   * Where S3 objects, DynamoDB tables and ended executions (stepfunctions/executions.jsonl) are kept across
+   * restarts. Absent: a temporary directory / memory, removed on close. An execution still running at shutdown is
+   * not kept: its name is free again, and a replay of its prefix starts it anew.
    */
   dataDir?: string;
   /** Send uploads to this Arthur instead of the local receiver (then `arthurToken` is required). */
@@ -288,11 +288,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.retryIntervalMs !== undefined ? { retryIntervalOverrides: options.retryIntervalMs } : {}),
       stateMachineName,
     });
-    // Older executions' input and output go to disk (see SfnEndpointOptions.spillPath): under the data directory
-    // when there is one, as the bulk of a long backfill should; else in a temporary directory removed on close.
+    // With a data directory, every ended execution is journaled there and read back at the next start (see
+    // SfnEndpointOptions.journalPath): restarts keep the execution history and Standard's name rule. Without one,
+    // older executions' details are spilled to a temporary directory removed on close.
     const sfnDir = options.dataDir ? join(options.dataDir, 'stepfunctions') : mkdtempSync(join(tmpdir(), 'capture-router-sfn-'));
     mkdirSync(sfnDir, { recursive: true });
-    const sfn = await startSfnEndpoint({ runner, port: port(2), historyLimit: options.sfnHistoryLimit, spillPath: join(sfnDir, 'older-executions.jsonl') });
+    const sfn = await startSfnEndpoint({
+      runner,
+      port: port(2),
+      historyLimit: options.sfnHistoryLimit,
+      ...(options.dataDir ? { journalPath: join(sfnDir, 'executions.jsonl') } : { spillPath: join(sfnDir, 'older-executions.jsonl') }),
+    });
     closers.push(async () => {
       await sfn.close();
       if (!options.dataDir) rmSync(sfnDir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ N+5 (http://127.0.0.1:N+5/console).
 Objects put under bucket "datacapture" are routed, validated and uploaded as in AWS.
 
   --port-base N        first port (default 4580); 0 picks free ports
-  --data-dir DIR       keep S3 objects and DynamoDB tables in DIR across restarts (executions are not kept)
+  --data-dir DIR       keep S3 objects, DynamoDB tables and ended executions in DIR across restarts
   --arthur-host URL    upload to this Arthur instead of the local receiver (needs --arthur-token-env)
   --arthur-token-env V the environment variable holding the token UploadPart sends (a token never goes on the
                        command line, where other users see it in the process list); default: a generated token
