@@ -103,8 +103,10 @@ export function decodeBase64Text(data: string, charset = 'utf-8'): string {
  * alphabet, so with a length that is a multiple of 4 any such character makes the output shorter than the length
  * implies; the two characters it accepts beyond the standard alphabet (base64url's `-` and `_`) are looked for.
  * Undefined when this is not that case, for the checked path to decide.
+ * @example decodePlainBase64('aGk=') // <Buffer 68 69>
+ * @example decodePlainBase64('aGk') // undefined: unpadded, for the checked path
  */
-function decodePlainBase64(data: string): Buffer | undefined {
+export function decodePlainBase64(data: string): Buffer | undefined {
   const n = data.length;
   if (n === 0 || n % 4 !== 0 || data.indexOf('-') !== -1 || data.indexOf('_') !== -1) return undefined;
   const pad = data.charCodeAt(n - 1) !== 61 ? 0 : data.charCodeAt(n - 2) !== 61 ? 1 : 2; // '='
@@ -121,26 +123,15 @@ function decodeCheckedBase64(data: string): Buffer {
 
 /**
  * Counts the inferences of a CSV payload: one per non-empty row, RFC 4180.
- * Without a double quote (and without CR) a newline always ends a row, so counting newlines is exact and far
- * cheaper than a parser; a quoted payload is walked from quote to quote by RFC 4180 (quoted commas and newlines
- * never split a row), and csv-parse decides whatever that walk does not find plainly well formed.
+ * Without CR, a payload is walked from quote to quote (`walkCsvRows`): between quotes a newline always ends a row,
+ * inside them never, so a payload without `"` is counted by its newlines alone. csv-parse decides whatever that
+ * walk does not find plainly well formed, and anything holding a CR.
  * Throws a plain Error when the payload is not valid CSV (an unclosed quote).
  * @example countCsvRows('1,2\n3,"a\nb"\n') // 2
  */
 export function countCsvRows(data: string): number {
-  if (data.indexOf('"') === -1 && data.indexOf('\r') === -1) {
-    let rows = 0;
-    let start = 0;
-    for (;;) {
-      const nl = data.indexOf('\n', start);
-      const end = nl === -1 ? data.length : nl;
-      if (end > start) rows++;
-      if (nl === -1) return rows;
-      start = nl + 1;
-    }
-  }
   if (data.indexOf('\r') === -1) {
-    const rows = countQuotedCsvRows(data);
+    const rows = walkCsvRows(data);
     if (rows >= 0) return rows;
   }
   try {
@@ -155,15 +146,18 @@ const COMMA = 44;
 const NEWLINE = 10;
 
 /**
- * Counts the rows of a CSV payload that holds double quotes but no CR, by RFC 4180, walking from quote to quote
- * with indexOf; -1 means "not the plain well-formed case", and the caller hands the payload to csv-parse, whose
+ * Counts the rows of a CSV payload without CR, by RFC 4180, walking from quote to quote with indexOf (a payload
+ * without quotes is one unquoted stretch); -1 means "not the plain well-formed case", and the caller hands the
+ * payload to csv-parse, whose
  * verdict and error message are authoritative. Only what csv-parse (with the options below) would count the same
  * way is counted here: a quote opens a field only right after a comma, a newline or the start; a quoted field
  * ends with `"` followed by a comma, a newline or the end; `""` inside it is a quote. Anything else — a quote
  * inside an unquoted field, text after a closing quote, an unclosed quote — goes to csv-parse.
  * Setting up csv-parse costs more than the scan itself for the short payloads of one capture record.
+ * @example walkCsvRows('1,"a\nb"\n2,c\n') // 2
+ * @example walkCsvRows('1,a"b\n') // -1: a quote inside an unquoted field, for csv-parse to judge
  */
-function countQuotedCsvRows(data: string): number {
+export function walkCsvRows(data: string): number {
   const n = data.length;
   let rows = 0;
   // Whether the row being read holds anything yet (an empty line is skipped; `""` alone is a row).
