@@ -133,7 +133,7 @@ export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<Sfn
   const journaled = options.journalPath !== undefined;
   const details = new DetailStore(options.journalPath ?? options.spillPath, journaled);
   // Executions of earlier runs, in start order (the journal holds them in end order).
-  for (const kept of details.restored.sort((a, b) => a.startMs - b.startMs || a.at - b.at)) {
+  for (const kept of details.takeRestored().sort((a, b) => a.startMs - b.startMs || a.at - b.at)) {
     if (byName.has(kept.name)) continue;
     const row = rows.add();
     names.push(kept.name);
@@ -143,7 +143,6 @@ export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<Sfn
     rows.stopMs[row] = kept.stopMs;
     details.place(row, kept.at, kept.length);
   }
-  details.restored.length = 0;
 
   const statusOf = (row: number): ExecutionStatus => STATUSES[rows.status[row]!]!;
   const setStatus = (row: number, e: EndpointExecution, status: ExecutionStatus, stopDate?: Date): void => {
@@ -516,14 +515,21 @@ class DetailStore {
   private length = new Uint32Array(0);
   private readonly inMemory = new Map<number, string>();
   private closed = false;
-  /** With `keep`: the executions the file already held, for the endpoint to take as rows (then emptied). */
-  readonly restored: Array<JournalEntry & { at: number; length: number }> = [];
+  /** With `keep`: the executions the file already held, until the endpoint takes them as rows. */
+  private restored: Array<JournalEntry & { at: number; length: number }> = [];
 
   /** `keep`: read what the file holds and append after it (the journal); otherwise start it empty (the spill file). */
   constructor(path?: string, keep = false) {
     if (path === undefined) return;
     this.fd = openSync(path, keep ? (existsSync(path) ? 'r+' : 'w+') : 'w+');
     if (keep) this.end = this.readJournal();
+  }
+
+  /** The executions read from the journal at start, each with where its line is; once (then forgotten here). */
+  takeRestored(): Array<JournalEntry & { at: number; length: number }> {
+    const restored = this.restored;
+    this.restored = [];
+    return restored;
   }
 
   /** Points a row at a line already in the file. */

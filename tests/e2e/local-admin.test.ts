@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { stackS3 } from '../support/stack-clients.js';
 
 const MODEL = '7c2e4a6b-8d0f-4e1a-9c3b-5d7f9e1a3c5b';
 let stack: LocalStack;
@@ -24,7 +25,7 @@ it('a mapping registered through the admin API of the local stack routes the nex
   expect(JSON.parse(put.out)).toMatchObject({ mapping: { prefix: 'adm-endpoint/', modelId: MODEL } });
 
   const key = 'adm-endpoint/AllTraffic/2026/11/25/10/00-01-000-admin.jsonl';
-  const s3 = new S3Client({ endpoint: stack.endpoints.s3, region: 'us-east-1', forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const s3 = stackS3(stack);
   await s3.send(new PutObjectCommand({ Bucket: stack.captureBucket, Key: key, Body: readFileSync('tests/fixtures/captures/csv-fraud-scores.jsonl') }));
   await stack.waitForIdle();
   s3.destroy();

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { readFileSync } from 'node:fs';
 import { validateCapture } from '../../src/capture/index.js';
+import { stackS3, stackSfn } from '../support/stack-clients.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 
 const FIX = 'tests/fixtures/captures';
@@ -43,9 +44,8 @@ const listExecutions = async (statusFilter?: 'SUCCEEDED' | 'RUNNING' | 'FAILED')
 
 beforeAll(async () => {
   stack = await startLocalStack({ portBase: 0, retryIntervalMs: 0, routerRetryDelaysMs: [10, 10], log: (line) => void logs.push(line) });
-  const credentials = { accessKeyId: stack.env.AWS_ACCESS_KEY_ID!, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY! };
-  s3 = new S3Client({ endpoint: stack.endpoints.s3, region: 'us-east-1', forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', credentials });
-  sfn = new SFNClient({ endpoint: stack.endpoints.sfn, region: 'us-east-1', credentials });
+  s3 = stackS3(stack);
+  sfn = stackSfn(stack);
   await stack.putMapping(PREFIX_A, MODEL_A);
   await stack.putMapping(PREFIX_B, MODEL_B);
 });

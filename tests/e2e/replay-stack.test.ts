@@ -1,5 +1,5 @@
 import { afterAll, expect, it } from '@jest/globals';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
 import { CaptureGenerator, VALID_KINDS } from '../../local/captures.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { stackS3 } from '../support/stack-clients.js';
 
 /**
  * Onboarding a model with captures already in the bucket, through the whole local stack: 300 files were written
@@ -31,13 +32,7 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
 
 /** Puts `count` capture files through the S3 API; returns how many inferences they hold. */
 async function putCaptures(target: LocalStack, from: number, count: number): Promise<number> {
-  const s3 = new S3Client({
-    endpoint: target.endpoints.s3,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  const s3 = stackS3(target);
   let inferences = 0;
   const puts: Array<Promise<unknown>> = [];
   for (let n = from; n < from + count; n++) {
@@ -67,7 +62,7 @@ it('replays a prefix of 500 files where 200 were already delivered: 300 started,
   await before.close();
 
   // The same bucket a moment later (a fresh router, as after a deploy): the mapping, then 200 new captures.
-  stack = await startLocalStack({ portBase: 0, dataDir, retryIntervalMs: 0, log: () => undefined, storeReceivedInferences: true });
+  stack = await startLocalStack({ portBase: 0, dataDir, retryIntervalMs: 0, log: () => undefined });
   expect((await cli('mappings', 'put', PREFIX, MODEL, '--endpoint', stack.endpoints.admin, '--json')).code).toBe(0);
   const fresh = await putCaptures(stack, 300, 200);
   await stack.waitForIdle();

@@ -1,11 +1,12 @@
 import { afterAll, expect, it } from '@jest/globals';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { stackDynamoDb, stackS3, stackSfn } from '../support/stack-clients.js';
 
 /**
  * `capture-router local --data-dir DIR` keeps its state across restarts: mappings, objects, ingestion records and
@@ -16,7 +17,6 @@ const MODEL = '5e7a9c1b-3d5f-4a7b-9c1d-3e5f7a9b1c3d';
 const GOOD = 'restart-endpoint/AllTraffic/2026/11/25/10/00-01-000-good.jsonl';
 const BAD = 'restart-endpoint/AllTraffic/2026/11/25/10/00-02-000-bad.jsonl';
 const LATER = 'restart-endpoint/AllTraffic/2026/11/25/11/00-03-000-later.jsonl';
-const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const dataDir = mkdtempSync(join(tmpdir(), 'capture-router-restart-'));
 let stack: LocalStack | undefined;
 afterAll(async () => {
@@ -27,7 +27,7 @@ afterAll(async () => {
 const start = () => startLocalStack({ portBase: 0, dataDir, retryIntervalMs: 0, log: () => undefined });
 
 async function put(target: LocalStack, key: string, body: string | Buffer): Promise<void> {
-  const s3 = new S3Client({ endpoint: target.endpoints.s3, region: 'us-east-1', forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', credentials });
+  const s3 = stackS3(target);
   await s3.send(new PutObjectCommand({ Bucket: target.captureBucket, Key: key, Body: body }));
   s3.destroy();
   await target.waitForIdle();
@@ -35,7 +35,7 @@ async function put(target: LocalStack, key: string, body: string | Buffer): Prom
 
 /** What the AWS SDK sees of the stack's executions: name → status. */
 async function listed(target: LocalStack): Promise<Record<string, string>> {
-  const sfn = new SFNClient({ endpoint: target.endpoints.sfn, region: 'us-east-1', credentials });
+  const sfn = stackSfn(target);
   const out = await sfn.send(new ListExecutionsCommand({ stateMachineArn: target.stateMachineArn }));
   sfn.destroy();
   return Object.fromEntries((out.executions ?? []).map((e) => [e.name!, e.status!]));
@@ -56,7 +56,7 @@ it('keeps mappings, objects, ingestion records and executions across restarts; a
   stack = await start();
   // The executions, as the SDK sees them, with their outcome and the start and end of their history.
   expect(await listed(stack)).toEqual(before);
-  const sfn = new SFNClient({ endpoint: stack.endpoints.sfn, region: 'us-east-1', credentials });
+  const sfn = stackSfn(stack);
   const failedName = Object.keys(before).find((name) => before[name] === 'FAILED')!;
   const failedArn = `${stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${failedName}`;
   const described = await sfn.send(new DescribeExecutionCommand({ executionArn: failedArn }));
@@ -66,10 +66,10 @@ it('keeps mappings, objects, ingestion records and executions across restarts; a
   expect(history.events?.map((e) => e.type)).toEqual(['ExecutionStarted', 'ExecutionFailed']);
   sfn.destroy();
   // The mapping, the object and the ingestion records.
-  const s3 = new S3Client({ endpoint: stack.endpoints.s3, region: 'us-east-1', forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', credentials });
+  const s3 = stackS3(stack);
   await expect(s3.send(new HeadObjectCommand({ Bucket: stack.captureBucket, Key: GOOD }))).resolves.toMatchObject({ ContentLength: capture.length });
   s3.destroy();
-  const dynamodb = new DynamoDBClient({ endpoint: stack.endpoints.dynamodb, region: 'us-east-1', credentials });
+  const dynamodb = stackDynamoDb(stack);
   const records = await dynamodb.send(new ScanCommand({ TableName: stack.ingestionsTable }));
   const mappings = await dynamodb.send(new ScanCommand({ TableName: stack.mappingsTable }));
   dynamodb.destroy();
