@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs, promisify } from 'node:util';
-import { DEFAULT_MIX, writeCaptureFile } from '../local/captures.js';
+import { DEFAULT_MIX, writeCaptureFile } from '../local/capture-generator.js';
 
 const exec = promisify(execFile);
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '200' }, runs: { type: 'string', default: '2' } } });

@@ -1,11 +1,11 @@
 // One validator run in its own process, so its peak RSS is its own. Prints the same fields as parse-limit.mjs.
 import { stat } from 'node:fs/promises';
-import { validateCapture } from '../src/capture/index.js';
+import { checkCaptureFile } from '../src/capture/index.js';
 
 const file = process.argv[2];
 const { size } = await stat(file);
 const t0 = process.hrtime.bigint();
-const report = await validateCapture(file);
+const report = await checkCaptureFile(file);
 const s = Number(process.hrtime.bigint() - t0) / 1e9;
 const cpu = process.cpuUsage();
 console.log(

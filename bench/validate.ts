@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { writeCaptureFile, DEFAULT_MIX, type Kind } from '../local/captures.js';
+import { writeCaptureFile, DEFAULT_MIX, type Kind } from '../local/capture-generator.js';
 
 const exec = promisify(execFile);
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '200' }, runs: { type: 'string', default: '3' }, mix: { type: 'string' } } });

@@ -1,4 +1,4 @@
 import '../src/polyfills.js';
-import { main } from '../src/cli/main.js';
+import { main } from '../cli/main.js';
 
 export { main };

@@ -42,7 +42,7 @@ import { uploadPart, type UploadPartDeps } from '../functions/upload/upload-part
 import { HttpArthurApi } from '../src/arthur/index.js';
 import { parseAllowlist } from '../src/arthur/host-policy.js';
 import { S3CaptureLister } from '../src/aws/capture-lister.js';
-import { createAdminServer } from '../functions/admin/index.js';
+import { createAdminServer } from './admin-server.js';
 // s3rver signs its listing continuation tokens with single DES, which OpenSSL 3 no longer offers by default.
 import './s3rver-des-shim.js';
 import './s3rver-any-credentials.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CaptureGenerator } from '../../local/captures.js';
+import { CaptureGenerator } from '../../local/capture-generator.js';
 import { startLocalStack } from '../../local/stack.js';
 
 const files = Number(process.argv[2] ?? 1000);

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
 import {
   ArthurAuthError,
   ArthurModelNotFoundError,

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { IngestionItem, WorkflowInput } from '../contracts.js';
-import type { HistoryEventLike } from '../operations/execution-path.js';
+import type { HistoryEventLike } from '../diagnostics/execution-path.js';
 
 export interface ExecutionSummary {
   name: string;

@@ -1,7 +1,7 @@
 import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { LineSplitter } from './lines.js';
 import { CaptureChecker } from './record.js';
-import { FileTally, isBlank, type ValidateOptions } from './validate.js';
+import { FileTally, isBlank, type ValidateOptions } from './check-file.js';
 import type { AcceptedRecord, FileReport, QuarantineEntry } from './types.js';
 
 export interface NormalizeOptions extends ValidateOptions {

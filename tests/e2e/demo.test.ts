@@ -1,6 +1,6 @@
 import { expect, it } from '@jest/globals';
-import { runDemo } from '../../src/cli/demo-command.js';
-import type { Io } from '../../src/cli/io.js';
+import { runDemo } from '../../cli/demo-command.js';
+import type { Io } from '../../cli/io.js';
 
 it('npm start: every demo file ends in its expected state and Arthur holds every valid inference once', async () => {
   const out: string[] = [];

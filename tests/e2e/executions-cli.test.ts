@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
+import { main } from '../../cli/main.js';
+import type { Io } from '../../cli/io.js';
 
 const MODEL = '6a0e3c52-91d4-4f7b-8c2e-0b9d1f3a5c7e';
 const KEY_OK = 'captures/fraud-endpoint/AllTraffic/2026/11/25/10/00-01-000-ops.jsonl';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
+import { main } from '../../cli/main.js';
+import type { Io } from '../../cli/io.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { stackS3 } from '../support/stack-clients.js';
 

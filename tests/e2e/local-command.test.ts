@@ -1,8 +1,8 @@
 /** `capture-router local`: starts the stack, prints endpoints and paste-ready variables, stops when told to. */
 import { expect, it } from '@jest/globals';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { main } from '../../src/cli/main.js';
-import { runLocal } from '../../src/cli/local-command.js';
+import { main } from '../../cli/main.js';
+import { runLocal } from '../../cli/local-command.js';
 
 function bufferIo() {
   const out: string[] = [];

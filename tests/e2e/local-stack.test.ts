@@ -15,7 +15,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { readFileSync } from 'node:fs';
-import { validateCapture } from '../../src/capture/index.js';
+import { checkCaptureFile } from '../../src/capture/index.js';
 import { stackS3, stackSfn } from '../support/stack-clients.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 
@@ -36,7 +36,7 @@ let s3: S3Client;
 let sfn: SFNClient;
 const logs: string[] = [];
 
-const ids = async (path: string) => [...(await validateCapture(path, { collectPartnerIds: true })).partnerInferenceIds!].sort();
+const ids = async (path: string) => [...(await checkCaptureFile(path, { collectPartnerIds: true })).partnerInferenceIds!].sort();
 const received = (model: string) => stack.receiver!.received(model).map((r) => r.partnerInferenceId).sort();
 const put = (key: string, body: Buffer) => s3.send(new PutObjectCommand({ Bucket: stack.captureBucket, Key: key, Body: body }));
 const listExecutions = async (statusFilter?: 'SUCCEEDED' | 'RUNNING' | 'FAILED') =>

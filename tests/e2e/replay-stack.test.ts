@@ -3,9 +3,9 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
-import { CaptureGenerator, VALID_KINDS } from '../../local/captures.js';
+import { main } from '../../cli/main.js';
+import type { Io } from '../../cli/io.js';
+import { CaptureGenerator, VALID_KINDS } from '../../local/capture-generator.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { stackS3 } from '../support/stack-clients.js';
 

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { validateCapture as validateFile } from '../../src/capture/index.js';
+import { checkCaptureFile as validateFile } from '../../src/capture/index.js';
 import { validateCapture, type ValidateDeps } from '../../functions/validate/validate-capture.js';
 import { uploadPart, type UploadPartDeps } from '../../functions/upload/upload-part.js';
 import { createArtifactStore } from '../../src/aws/artifact-store.js';
@@ -18,7 +18,7 @@ import { createObjectSource } from '../../src/aws/object-source.js';
 import { HttpArthurApi } from '../../src/arthur/index.js';
 import type { UploadPartEvent, WorkflowInput } from '../../src/contracts.js';
 import { startArthurReceiver, type ArthurReceiver } from '../../local/arthur-receiver.js';
-import { CaptureGenerator } from '../../local/captures.js';
+import { CaptureGenerator } from '../../local/capture-generator.js';
 import { startS3rver, type S3rverServer } from '../support/s3rver-server.js';
 import { eventsOf, namedError, startWorkflowHarness, type IngestTasks, type WorkflowHarness } from '../support/workflow-harness.js';
 import { attempts, captureKey, modelId, record, startReliabilityStack, type ReliabilityStack } from './support.js';

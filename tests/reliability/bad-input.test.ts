@@ -1,7 +1,7 @@
 /**
  * Bad input. (1) Generated and mutated capture files — byte flips, truncation, wrong types, control characters,
  * invalid UTF-8, BOMs, CRLF, pretty-printing, NULs, deep nesting, huge values, duplicate lines — through the
- * validator (src/capture: validateCapture and CaptureNormalizer): every file gets a verdict, every rejected record
+ * validator (src/capture: checkCaptureFile and CaptureNormalizer): every file gets a verdict, every rejected record
  * one of the stable codes, and nothing throws. (2) A few hundred such files through the whole local stack: each
  * ends REJECTED, PARTIAL or UPLOADED as the validator predicts, with its reasons kept (quarantine object or cause).
  */
@@ -10,8 +10,8 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CaptureNormalizer, ERROR_CODES, validateCapture, type FileReport } from '../../src/capture/index.js';
-import { CaptureGenerator, INVALID_KINDS, VALID_KINDS, prng, type Kind } from '../../local/captures.js';
+import { CaptureNormalizer, ERROR_CODES, checkCaptureFile, type FileReport } from '../../src/capture/index.js';
+import { CaptureGenerator, INVALID_KINDS, VALID_KINDS, prng, type Kind } from '../../local/capture-generator.js';
 import { captureKey, modelId, record, SOAK, startReliabilityStack, type ReliabilityStack } from './support.js';
 
 const VALIDATOR_FILES = SOAK ? 100_000 : 10_000;
@@ -158,7 +158,7 @@ describe(`${VALIDATOR_FILES.toLocaleString('en')} generated and mutated files th
       bytes += file.bytes.length;
       for (const m of file.mutators) byMutator[m] = (byMutator[m] ?? 0) + 1;
       try {
-        const report = await validateCapture(Readable.from([file.bytes]), { collectPartnerIds: true });
+        const report = await checkCaptureFile(Readable.from([file.bytes]), { collectPartnerIds: true });
         records += report.records;
         for (const e of report.errors) verdicts[e.code] = (verdicts[e.code] ?? 0) + 1;
         verdicts.accepted = (verdicts.accepted ?? 0) + (report.records - report.rejected);
@@ -212,7 +212,7 @@ describe(`${STACK_FILES} mutated files through the whole local stack`, () => {
           // No fixture seeds here either: two files holding the same fixture record would share its partner ID.
           const { bytes } = makeFile(rand, new CaptureGenerator({ seed: 100_000 + f + j, batchMax: 5 }), []);
           const key = captureKey('bad/endpoint/', f + j);
-          files.push({ key, report: await validateCapture(Readable.from([bytes]), { collectPartnerIds: true }) });
+          files.push({ key, report: await checkCaptureFile(Readable.from([bytes]), { collectPartnerIds: true }) });
           await r.put(key, bytes);
         }),
       );

@@ -9,9 +9,9 @@
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
-import { validateCapture } from '../../src/capture/index.js';
+import { checkCaptureFile } from '../../src/capture/index.js';
 import type { FaultSpec } from '../../local/arthur-receiver.js';
-import { CaptureGenerator, DEFAULT_MIX, prng, type Kind } from '../../local/captures.js';
+import { CaptureGenerator, DEFAULT_MIX, prng, type Kind } from '../../local/capture-generator.js';
 import { captureKey, modelId, record, SOAK, startReliabilityStack, withPeakRss, type ReliabilityStack } from './support.js';
 
 const N = Number(process.env.BURST_FILES ?? (SOAK ? 10_000 : 300));
@@ -44,7 +44,7 @@ async function burst(prefix: string, model: string, seed: number): Promise<{ pla
   for (let i = 0; i < N; i++) {
     const gen = new CaptureGenerator({ seed: seed * 100_000 + i, mix: rand() < 0.05 ? ['xml', 'badTime'] : MIX });
     const text = `${Array.from({ length: 1 + Math.floor(rand() * 20) }, () => gen.line().text).join('\n')}\n`;
-    const report = await validateCapture(Readable.from([text]), { collectPartnerIds: true });
+    const report = await checkCaptureFile(Readable.from([text]), { collectPartnerIds: true });
     const key = captureKey(prefix, i);
     files.push({ key, text });
     planned.push({ key, records: report.records, inferences: report.inferences, rejected: report.rejected, ids: report.partnerInferenceIds! });

@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { S3Event } from 'aws-lambda';
 import { Readable } from 'node:stream';
-import { validateCapture } from '../../src/capture/index.js';
+import { checkCaptureFile } from '../../src/capture/index.js';
 import { decodeS3EventKey } from '../../src/routing/decode-key.js';
-import { CaptureGenerator, prng } from '../../local/captures.js';
+import { CaptureGenerator, prng } from '../../local/capture-generator.js';
 import { captureKey, modelId, record, SOAK, startReliabilityStack, type ReliabilityStack } from './support.js';
 
 const FILES = SOAK ? 1000 : 60;
@@ -43,7 +43,7 @@ it(`${FILES} files, every S3 event delivered 1–3 times at random (some at once
     const m = i % MODELS.length;
     const gen = new CaptureGenerator({ seed: 5000 + i, mix: ['csv', 'batch', 'json1', 'b64csv', 'jsonl'] });
     const text = `${Array.from({ length: 1 + (i % 5) }, () => gen.line().text).join('\n')}\n`;
-    expected.get(MODELS[m]!)!.push(...(await validateCapture(Readable.from([text]), { collectPartnerIds: true })).partnerInferenceIds!);
+    expected.get(MODELS[m]!)!.push(...(await checkCaptureFile(Readable.from([text]), { collectPartnerIds: true })).partnerInferenceIds!);
     const key = captureKey(`dup/endpoint-${m}/`, i);
     work.push(
       (async () => {
@@ -104,7 +104,7 @@ it('the router invoked twice at once for one event, and one event holding the sa
   expect(r.stack.sfn.executions().length - executionsBefore).toBe(1);
   expect(r.stack.receiver!.stats().uploads[model]).toBe(1);
   const got = r.stack.receiver!.received(model).map((x) => x.partnerInferenceId);
-  expect([...got].sort()).toEqual([...(await validateCapture(Readable.from([text]), { collectPartnerIds: true })).partnerInferenceIds!].sort());
+  expect([...got].sort()).toEqual([...(await checkCaptureFile(Readable.from([text]), { collectPartnerIds: true })).partnerInferenceIds!].sort());
   expect(r.stack.dlq).toEqual([]);
   record('duplicates: router invoked twice + a record twice in one event', { invocations: 4, recordsRouted: 5, executions: 1, uploads: 1 });
 });

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
-import { validateCapture } from '../../src/capture/index.js';
+import { checkCaptureFile } from '../../src/capture/index.js';
 import type { FaultSpec } from '../../local/arthur-receiver.js';
-import { CaptureGenerator } from '../../local/captures.js';
+import { CaptureGenerator } from '../../local/capture-generator.js';
 import { attempts, captureKey, modelId, record, startReliabilityStack, type ReliabilityStack } from './support.js';
 
 const UPLOAD_TIMEOUT_MS = 400;
@@ -44,7 +44,7 @@ async function runScenario(name: string, faults: FaultSpec[] | undefined, record
   await r.stack.putMapping(prefix, model);
   const gen = new CaptureGenerator({ seed: 1000 + n, mix: ['csv', 'json1', 'json2'] });
   const text = `${Array.from({ length: records }, () => gen.line().text).join('\n')}\n`;
-  const expected = (await validateCapture(Readable.from([text]), { collectPartnerIds: true })).partnerInferenceIds!;
+  const expected = (await checkCaptureFile(Readable.from([text]), { collectPartnerIds: true })).partnerInferenceIds!;
   r.stack.receiver!.setFaults(faults ?? []);
   const key = captureKey(prefix, n);
   const started = performance.now();

@@ -16,7 +16,7 @@ import type { S3Event } from 'aws-lambda';
 import { Readable } from 'node:stream';
 import { artifactBase, validateCapture, type ValidateDeps } from '../../functions/validate/validate-capture.js';
 import { assertAllowedHost } from '../../src/arthur/host-policy.js';
-import { CaptureGenerator } from '../../local/captures.js';
+import { CaptureGenerator } from '../../local/capture-generator.js';
 import { objectCreatedEvent } from '../support/s3-event.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
 import { captureKey, modelId, record, startReliabilityStack, type ReliabilityStack } from './support.js';

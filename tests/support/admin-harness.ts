@@ -7,7 +7,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createAdminServer } from '../../functions/admin/server.js';
+import { createAdminServer } from '../../local/admin-server.js';
 import type { AdminDeps } from '../../functions/admin/app.js';
 import { S3CaptureLister } from '../../src/aws/capture-lister.js';
 import { DynamoDbMappingStore } from '../../src/aws/dynamodb-mapping-store.js';

@@ -4,7 +4,7 @@
  * deployed function would get, pointed at them through the SDK's standard endpoint variables.
  */
 import { startArthurReceiver, type ArthurReceiver } from '../../local/arthur-receiver.js';
-import { CaptureGenerator } from '../../local/captures.js';
+import { CaptureGenerator } from '../../local/capture-generator.js';
 import { startS3rver, type S3rverServer } from './s3rver-server.js';
 import { startSecretsManagerStub, type SecretsManagerStub } from './secrets-manager-stub.js';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readFileSync } from 'node:fs';
-import { validateCapture as validateFile } from '../../src/capture/index.js';
+import { checkCaptureFile as validateFile } from '../../src/capture/index.js';
 import { validateCapture, type ValidateDeps } from '../../functions/validate/validate-capture.js';
 import { uploadPart, type UploadPartDeps } from '../../functions/upload/upload-part.js';
 import { createArtifactStore } from '../../src/aws/artifact-store.js';
@@ -16,7 +16,7 @@ import { createTokenProvider } from '../../src/aws/token-provider.js';
 import { HttpArthurApi } from '../../src/arthur/index.js';
 import type { UploadPartEvent, WorkflowInput } from '../../src/contracts.js';
 import { startArthurReceiver, type ArthurReceiver } from '../../local/arthur-receiver.js';
-import { CaptureGenerator } from '../../local/captures.js';
+import { CaptureGenerator } from '../../local/capture-generator.js';
 import { startS3rver, type S3rverServer } from '../support/s3rver-server.js';
 import { startSecretsManagerStub, type SecretsManagerStub } from '../support/secrets-manager-stub.js';
 import { eventsOf, startWorkflowHarness, statesEntered, type IngestTasks, type WorkflowHarness } from '../support/workflow-harness.js';

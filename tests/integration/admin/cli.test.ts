@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { main } from '../../../src/cli/main.js';
-import type { Io } from '../../../src/cli/io.js';
+import { main } from '../../../cli/main.js';
+import type { Io } from '../../../cli/io.js';
 import { BUCKET, MODEL_A, MODEL_B, startAdminHarness, type AdminHarness } from '../../support/admin-harness.js';
 import { captureKey } from '../../support/s3-event.js';
 

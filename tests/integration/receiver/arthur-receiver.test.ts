@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { HttpArthurApi, multipartEnvelope, type UploadCaptureRequest } from '../../../src/arthur/index.js';
 import { ArthurAuthError, ArthurModelNotFoundError, ArthurRejectedError, ArthurThrottledError, ArthurUnavailableError } from '../../../src/errors.js';
 import { startArthurReceiver, type ArthurReceiver, type ReceivedInference } from '../../../local/arthur-receiver.js';
-import { CaptureGenerator, type Kind } from '../../../local/captures.js';
+import { CaptureGenerator, type Kind } from '../../../local/capture-generator.js';
 
 const TOKEN = 'receiver-test-token-0001';
 const MODEL = '0b8f6a52-7d1e-4c3a-9f60-1e2d3c4b5a69';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { uploadPart, type UploadPartDeps } from '../../../functions/upload/upload-part.js';
 import { startArthurReceiver, type ArthurReceiver } from '../../../local/arthur-receiver.js';
-import { CaptureGenerator } from '../../../local/captures.js';
+import { CaptureGenerator } from '../../../local/capture-generator.js';
 import { HttpArthurApi, parseAllowlist } from '../../../src/arthur/index.js';
 import { createObjectSource } from '../../../src/aws/object-source.js';
 import { createTokenProvider } from '../../../src/aws/token-provider.js';

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { validateCapture, artifactBase, type ValidateDeps } from '../../../functions/validate/validate-capture.js';
 import { createArtifactStore } from '../../../src/aws/artifact-store.js';
 import { createObjectSource } from '../../../src/aws/object-source.js';
-import { validateCapture as validateFile } from '../../../src/capture/index.js';
+import { checkCaptureFile as validateFile } from '../../../src/capture/index.js';
 import type { WorkflowInput } from '../../../src/contracts.js';
-import { CaptureGenerator } from '../../../local/captures.js';
+import { CaptureGenerator } from '../../../local/capture-generator.js';
 import { startS3rver, type S3rverServer } from '../../support/s3rver-server.js';
 
 const FIX = 'tests/fixtures/captures';

@@ -220,7 +220,7 @@ describe('failures on the way', () => {
   });
 
   it('a reset in the middle of a large body → ArthurUnavailableError', async () => {
-    server = await startScriptedServer((req, res, record) => {
+    server = await startScriptedServer((req, _res, record) => {
       req.on('data', () => {
         if (record.bodyBytes > 1_000_000) req.socket.resetAndDestroy();
       });

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { text as readAll } from 'node:stream/consumers';
-import { CaptureNormalizer, forEachLine, PartSplitter, validateCapture, type PartBody } from '../../../src/capture/index.js';
-import { CaptureGenerator, INVALID_KINDS, VALID_KINDS, type Kind } from '../../../local/captures.js';
+import { CaptureNormalizer, forEachLine, PartSplitter, checkCaptureFile, type PartBody } from '../../../src/capture/index.js';
+import { CaptureGenerator, INVALID_KINDS, VALID_KINDS, type Kind } from '../../../local/capture-generator.js';
 import { csvRecord, patched } from './builders.js';
 
 const source = (text: string, chunk = 7) => Readable.from(Array.from({ length: Math.ceil(text.length / chunk) }, (_, i) => Buffer.from(text.slice(i * chunk, (i + 1) * chunk))));
@@ -34,22 +34,22 @@ describe('reading a file line by line', () => {
 
   it('tolerates blank lines, a final newline, and a byte-order mark, reporting physical line numbers', async () => {
     const bad = patched(csvRecord('b'), (r) => (r.eventMetadata.inferenceTime = 'x'));
-    const report = await validateCapture(source(`\uFEFF${JSON.stringify(csvRecord('a'))}\n\n   \n${bad}\n`));
+    const report = await checkCaptureFile(source(`\uFEFF${JSON.stringify(csvRecord('a'))}\n\n   \n${bad}\n`));
     expect(report).toMatchObject({ records: 2, inferences: 1, rejected: 1, valid: false });
     expect(report.errors).toEqual([{ line: 4, code: 'BAD_INFERENCE_TIME', message: expect.any(String) }]);
   });
 
   it.each([['an empty file', ''], ['a file of blank lines', '\n  \n\r\n']])('calls %s EMPTY_FILE', async (_name, text) => {
-    const report = await validateCapture(source(text));
+    const report = await checkCaptureFile(source(text));
     expect(report).toMatchObject({ valid: false, records: 0, inferences: 0, errors: [{ code: 'EMPTY_FILE', line: 1 }] });
   });
 
   it('reads a file path as well as a stream', async () => {
-    await expect(validateCapture('tests/fixtures/captures/mixed-bad-records.jsonl')).resolves.toMatchObject({ valid: false, records: 5 });
+    await expect(checkCaptureFile('tests/fixtures/captures/mixed-bad-records.jsonl')).resolves.toMatchObject({ valid: false, records: 5 });
   });
 
   it('rejects the promise (not a verdict) when the file cannot be read', async () => {
-    await expect(validateCapture('tests/fixtures/captures/does-not-exist.jsonl')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(checkCaptureFile('tests/fixtures/captures/does-not-exist.jsonl')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 
@@ -58,7 +58,7 @@ describe('generated files: every kind gets the verdict it was built for', () => 
   it.each(kinds)('%s', async (kind) => {
     const generator = new CaptureGenerator({ seed: kinds.indexOf(kind) + 1 });
     const line = generator.line(kind);
-    const report = await validateCapture(Readable.from([`${line.text}\n`]));
+    const report = await checkCaptureFile(Readable.from([`${line.text}\n`]));
     const expected = (INVALID_KINDS as Record<string, string>)[kind];
     if (expected === undefined) expect(report).toMatchObject({ valid: true, inferences: line.inferences });
     else expect(report.errors.map((e) => e.code)).toEqual([expected]);
@@ -82,7 +82,7 @@ describe('properties over generated files', () => {
 
   it.each(seeds)('seed %i: partner IDs count equals inferences, and equals what the generator put in', async (seed) => {
     const { text, expectedInferences } = file(seed);
-    const report = await validateCapture(source(text, 4096), { collectPartnerIds: true });
+    const report = await checkCaptureFile(source(text, 4096), { collectPartnerIds: true });
     expect(report.partnerInferenceIds).toHaveLength(report.inferences);
     expect(report.inferences).toBe(expectedInferences);
     expect(new Set(report.partnerInferenceIds).size).toBe(report.inferences);
@@ -90,11 +90,11 @@ describe('properties over generated files', () => {
 
   it.each(seeds)('seed %i: normalize(x) validates clean with the same IDs', async (seed) => {
     const { text } = file(seed);
-    const before = await validateCapture(source(text, 4096), { collectPartnerIds: true });
+    const before = await checkCaptureFile(source(text, 4096), { collectPartnerIds: true });
     const normalizer = new CaptureNormalizer();
     const rejected = readAll(normalizer.rejected);
     const out = await readAll(source(text, 4096).pipe(normalizer));
-    const after = await validateCapture(source(out, 4096), { collectPartnerIds: true });
+    const after = await checkCaptureFile(source(out, 4096), { collectPartnerIds: true });
     expect(after).toMatchObject({ valid: true, normalized: false, records: before.records - before.rejected });
     expect(after.partnerInferenceIds).toEqual(before.partnerInferenceIds);
     expect((await rejected).split('\n').filter(Boolean)).toHaveLength(before.rejected);

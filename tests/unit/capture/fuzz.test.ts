@@ -6,8 +6,8 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { CaptureChecker, CaptureNormalizer, ERROR_CODES, validateCapture } from '../../../src/capture/index.js';
-import { CaptureGenerator, VALID_KINDS, prng } from '../../../local/captures.js';
+import { CaptureChecker, CaptureNormalizer, ERROR_CODES, checkCaptureFile } from '../../../src/capture/index.js';
+import { CaptureGenerator, VALID_KINDS, prng } from '../../../local/capture-generator.js';
 
 const REAL = new URL('../../../../shared/fixtures/real/', import.meta.url);
 const OWN = new URL('../../fixtures/captures/', import.meta.url);
@@ -109,7 +109,7 @@ describe('every mutant gets a verdict', () => {
       for await (const chunk of Readable.from([content]).pipe(normalizer)) out += chunk;
       const report = normalizer.report();
       expect(out.split('\n').filter(Boolean).length + rejected.length).toBe(report.records);
-      expect((await validateCapture(Readable.from([out]))).rejected).toBe(0);
+      expect((await checkCaptureFile(Readable.from([out]))).rejected).toBe(0);
     }
   });
 });

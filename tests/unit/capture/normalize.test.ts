@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { text as readAll } from 'node:stream/consumers';
-import { CaptureChecker, CaptureNormalizer, validateCapture, type QuarantineEntry } from '../../../src/capture/index.js';
+import { CaptureChecker, CaptureNormalizer, checkCaptureFile, type QuarantineEntry } from '../../../src/capture/index.js';
 import { b64, csvRecord, jsonRecord, patched } from './builders.js';
 
 const check = (line: string) => new CaptureChecker().check(line, 1);
@@ -96,9 +96,9 @@ describe('normalized output validates clean and keeps the partner IDs', () => {
   ];
   it('for a file mixing BASE64, JSON and JSON Lines records', async () => {
     const input = `${lines.join('\n')}\n`;
-    const before = await validateCapture(Readable.from([input]), { collectPartnerIds: true });
+    const before = await checkCaptureFile(Readable.from([input]), { collectPartnerIds: true });
     const { out } = await normalize(input);
-    const after = await validateCapture(Readable.from([out]), { collectPartnerIds: true });
+    const after = await checkCaptureFile(Readable.from([out]), { collectPartnerIds: true });
     expect(before).toMatchObject({ valid: true, normalized: true, inferences: 4 });
     expect(after).toMatchObject({ valid: true, normalized: false, inferences: 4, partnerInferenceIds: before.partnerInferenceIds });
   });

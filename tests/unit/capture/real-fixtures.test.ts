@@ -6,7 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { validateCapture, type ErrorCode } from '../../../src/capture/index.js';
+import { checkCaptureFile, type ErrorCode } from '../../../src/capture/index.js';
 
 const DIR = new URL('../../../../shared/fixtures/real/', import.meta.url);
 const present = existsSync(DIR);
@@ -63,7 +63,7 @@ maybe('real capture files (../shared/fixtures/real)', () => {
   });
 
   it.each(Object.entries(VERDICTS))('%s', async (file, verdict) => {
-    const report = await validateCapture(new URL(file, DIR).pathname, { collectPartnerIds: true });
+    const report = await checkCaptureFile(new URL(file, DIR).pathname, { collectPartnerIds: true });
     expect(report).toMatchObject({ valid: verdict.valid, records: verdict.records, inferences: verdict.inferences, normalized: verdict.normalized ?? false });
     expect(report.errors.map((e) => e.code)).toEqual(verdict.codes);
     if (verdict.ids) expect(report.partnerInferenceIds).toEqual(verdict.ids);
@@ -74,7 +74,7 @@ maybe('real capture files (../shared/fixtures/real)', () => {
     const physical = text.split('\n').filter((l) => l.trim() !== '');
     const joined: string[] = [];
     for (let i = 0; i < physical.length; i += 4) joined.push(physical.slice(i, i + 4).join(''));
-    const report = await validateCapture(Readable.from([joined.join('\n')]), { collectPartnerIds: true });
+    const report = await checkCaptureFile(Readable.from([joined.join('\n')]), { collectPartnerIds: true });
     // The input data ends with "\n": still one row, so one inference per record.
     expect(report).toMatchObject({ records: 2, inferences: 1, partnerInferenceIds: ['aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'] });
     expect(report.errors.map((e) => [e.line, e.code])).toEqual([[2, 'DUPLICATE_PARTNER_ID']]);

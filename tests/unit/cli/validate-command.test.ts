@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { main } from '../../../src/cli/main.js';
-import type { Io } from '../../../src/cli/io.js';
+import { main } from '../../../cli/main.js';
+import type { Io } from '../../../cli/io.js';
 
 const FIX = 'tests/fixtures/captures';
 let dir: string;

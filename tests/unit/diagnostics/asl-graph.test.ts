@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { layoutAsl, renderAslSvg } from '../../../src/operations/asl-graph.js';
-import { explain } from '../../../src/operations/explain.js';
+import { layoutAsl, renderAslSvg } from '../../../src/diagnostics/asl-graph.js';
+import { explain } from '../../../src/diagnostics/explain.js';
 
 const definition = parseYaml(readFileSync('statemachines/ingest.asl.yml', 'utf8'));
 

@@ -27,7 +27,7 @@ export async function runLocal(argv: string[], io: Io, options: LocalCommandOpti
     return 0;
   }
   // Loaded here, not at the top: the emulators are heavy and `validate` does not need them.
-  const { startLocalStack } = await import('../../local/stack.js');
+  const { startLocalStack } = await import('../local/stack.js');
   const stack = await startLocalStack({
     portBase: args.portBase,
     dataDir: args.dataDir,

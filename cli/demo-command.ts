@@ -4,8 +4,8 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { validateCapture } from '../capture/index.js';
-import { CaptureGenerator, type Kind } from '../../local/captures.js';
+import { checkCaptureFile } from '../src/capture/index.js';
+import { CaptureGenerator, type Kind } from '../local/capture-generator.js';
 import { packageRoot, UsageError, type Io } from './io.js';
 
 const HELP = `usage: capture-router demo [--keep]   (what \`npm start\` runs)
@@ -79,7 +79,7 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
   const unknown = argv.filter((a) => a !== '--keep');
   if (unknown.length > 0) throw new UsageError(`demo: unknown option "${unknown[0]}"\n\n${HELP}`);
 
-  const { startLocalStack } = await import('../../local/stack.js');
+  const { startLocalStack } = await import('../local/stack.js');
   const logs: string[] = [];
   io.out('Starting the local stack (S3, DynamoDB, Step Functions, Arthur receiver) …');
   const stack = await startLocalStack({ portBase: 0, rootDir: packageRoot(), log: (line) => logs.push(line), retryIntervalMs: 200 });
@@ -214,7 +214,7 @@ async function planFiles(): Promise<PlannedFile[]> {
 }
 
 async function idsOf(body: string): Promise<string[]> {
-  return (await validateCapture(Readable.from([body]), { collectPartnerIds: true })).partnerInferenceIds ?? [];
+  return (await checkCaptureFile(Readable.from([body]), { collectPartnerIds: true })).partnerInferenceIds ?? [];
 }
 
 /** Polls ListExecutions, printing a line per file as it finishes, until `expected` executions have ended. */

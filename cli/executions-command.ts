@@ -6,10 +6,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { parseArgs } from 'node:util';
-import type { IngestionItem } from '../contracts.js';
-import { ExecutionInspector, type ExecutionDetail } from '../aws/execution-inspector.js';
-import { executionPath, readableCause, type ExecutionPath } from '../operations/execution-path.js';
-import { explain, type Explanation } from '../operations/explain.js';
+import type { IngestionItem } from '../src/contracts.js';
+import { ExecutionInspector, type ExecutionDetail } from '../src/aws/execution-inspector.js';
+import { executionPath, readableCause, type ExecutionPath } from '../src/diagnostics/execution-path.js';
+import { explain, type Explanation } from '../src/diagnostics/explain.js';
 import { UsageError, type Io } from './io.js';
 
 const HELP = `usage: capture-router executions list [--model ID] [--status S] [--since T] [--limit N] [options]

@@ -60,10 +60,10 @@ export class FileTally {
  * Validates a whole capture file by Arthur's rules, streaming it line by line.
  * I/O errors (a missing file, a broken stream) reject the promise; bad content never does.
  * @example
- * const report = await validateCapture('00-01-123-abc.jsonl');
+ * const report = await checkCaptureFile('00-01-123-abc.jsonl');
  * if (!report.valid) for (const e of report.errors) console.log(e.line, e.code, e.message);
  */
-export async function validateCapture(source: CaptureSource, options: ValidateOptions = {}): Promise<FileReport> {
+export async function checkCaptureFile(source: CaptureSource, options: ValidateOptions = {}): Promise<FileReport> {
   const checker = new CaptureChecker();
   const tally = new FileTally(options);
   await forEachLine(source, (text, lineNo) => {

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
-import { createAdminHandler, type AdminDeps } from './app.js';
-import type { AdminEvent, AdminResult } from './middleware.js';
+import { createAdminHandler, type AdminDeps } from '../functions/admin/app.js';
+import type { AdminEvent, AdminResult } from '../functions/admin/middleware.js';
 
 export interface AdminServerOptions {
   deps: AdminDeps;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { executionPath, type HistoryEventLike } from '../../../src/operations/execution-path.js';
-import { compressPath, since } from '../../../src/cli/executions-command.js';
+import { executionPath, type HistoryEventLike } from '../../../src/diagnostics/execution-path.js';
+import { compressPath, since } from '../../../cli/executions-command.js';
 
 /** AWS history of a Lambda task with a direct function ARN: LambdaFunction* events, causally linked. */
 function awsHistory(): HistoryEventLike[] {

@@ -3,7 +3,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { CaptureNormalizer, hintFor, validateCapture, type FileReport } from '../capture/index.js';
+import { CaptureNormalizer, hintFor, checkCaptureFile, type FileReport } from '../src/capture/index.js';
 import { UsageError, type Io } from './io.js';
 
 const HELP = `usage: capture-router validate FILE… [--json] [--normalize-to DIR]
@@ -55,7 +55,7 @@ export async function runValidate(argv: string[], io: Io): Promise<number> {
     }
     let report: FileReport;
     try {
-      report = outDir === undefined ? await validateCapture(handle.createReadStream({ highWaterMark: 1 << 20 }), { collectPartnerIds: Boolean(parsed.values.json) }) : await normalizeTo(handle, file, outDir, Boolean(parsed.values.json));
+      report = outDir === undefined ? await checkCaptureFile(handle.createReadStream({ highWaterMark: 1 << 20 }), { collectPartnerIds: Boolean(parsed.values.json) }) : await normalizeTo(handle, file, outDir, Boolean(parsed.values.json));
     } catch (err) {
       io.err(`capture-router: cannot read ${file}: ${describeIoError(err)}`);
       exit = 2;
