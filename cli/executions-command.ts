@@ -6,10 +6,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { parseArgs } from 'node:util';
-import type { IngestionItem } from '../src/contracts.js';
-import { ExecutionInspector, type ExecutionDetail } from '../src/aws/execution-inspector.js';
-import { executionPath, readableCause, type ExecutionPath } from '../src/diagnostics/execution-path.js';
-import { explain, type Explanation } from '../src/diagnostics/explain.js';
+import { ExecutionInspector } from '../src/aws/execution-inspector.js';
+import { executionReport, listExecutions } from '../src/diagnostics/execution-report.js';
 import { UsageError, type Io } from './io.js';
 
 const HELP = `usage: capture-router executions list [--model ID] [--status S] [--since T] [--limit N] [options]
@@ -112,40 +110,6 @@ export async function runExecutions(argv: string[], io: Io, deps: ExecutionsDeps
   }
 }
 
-export interface ListedExecution {
-  name: string;
-  status: string;
-  startDate?: string;
-  stopDate?: string;
-  bucket?: string;
-  key?: string;
-  modelId?: string;
-  outcome?: string;
-  error?: string;
-}
-
-/** Executions with their file and outcome (DescribeExecution and GetItem per execution: bounded by --limit). */
-export async function listExecutions(inspector: ExecutionInspector, options: { model?: string; status?: string; since?: Date; limit: number }): Promise<ListedExecution[]> {
-  // With --model the state machine cannot filter: read more and keep that model's.
-  const summaries = await inspector.list({ status: options.status, since: options.since, limit: options.model ? Math.max(options.limit * 4, 200) : options.limit });
-  const rows = await mapLimit(summaries, 8, async (s): Promise<ListedExecution> => {
-    const d = await inspector.describe(s.executionArn);
-    const input = d?.input;
-    const ingestion = input?.bucket && input.key ? await inspector.ingestion(`${input.bucket}/${input.key}`) : undefined;
-    return {
-      name: s.name,
-      status: s.status,
-      startDate: s.startDate,
-      ...(s.stopDate ? { stopDate: s.stopDate } : {}),
-      ...(input?.bucket ? { bucket: input.bucket } : {}),
-      ...(input?.key ? { key: input.key } : {}),
-      ...(input?.modelId ? { modelId: input.modelId } : {}),
-      ...(ingestion?.executionName === s.name ? { outcome: ingestion.status, ...(ingestion.error ? { error: ingestion.error } : {}) } : {}),
-    };
-  });
-  return rows.filter((r) => !options.model || r.modelId === options.model).slice(0, options.limit);
-}
-
 async function list(inspector: ExecutionInspector, io: Io, options: { model?: string; status?: string; since?: Date; limit: number; json: boolean }): Promise<number> {
   const rows = await listExecutions(inspector, options);
   if (options.json) {
@@ -162,57 +126,6 @@ async function list(inspector: ExecutionInspector, io: Io, options: { model?: st
     io.out(`  ${r.name}`);
   }
   return 0;
-}
-
-export interface ExecutionReport {
-  file?: { bucket: string; key: string; objectKey: string };
-  execution?: ExecutionDetail;
-  path?: ExecutionPath;
-  ingestion?: IngestionItem;
-  quarantine?: string;
-  explanation: Explanation;
-}
-
-/** Everything known about one execution or one file. */
-export async function executionReport(inspector: ExecutionInspector, target: string, options: { bucket?: string; artifactsBucket?: string }): Promise<ExecutionReport> {
-  let objectKey: string | undefined;
-  let ingestion: IngestionItem | undefined;
-  if (target.startsWith('s3://')) objectKey = target.slice('s3://'.length);
-  else if (target.includes('/')) {
-    // A KEY in the capture bucket, or BUCKET/KEY: the first form that has a record wins (a key may itself start
-    // with the bucket's name, e.g. SageMaker's DestinationS3Uri s3://datacapture/datacapture/…).
-    const candidates = [...(options.bucket ? [`${options.bucket}/${target}`] : []), target];
-    for (const candidate of candidates) {
-      ingestion = await inspector.ingestion(candidate);
-      if (ingestion) {
-        objectKey = candidate;
-        break;
-      }
-    }
-    objectKey ??= candidates[0];
-  }
-
-  if (objectKey && !ingestion) ingestion = await inspector.ingestion(objectKey);
-  const name = objectKey ? ingestion?.executionName : target;
-  let execution = name ? await inspector.describe(name) : undefined;
-  if (objectKey && !ingestion) execution = await runningExecutionOf(inspector, objectKey);
-  if (!objectKey && execution?.input?.bucket && execution.input.key) {
-    objectKey = `${execution.input.bucket}/${execution.input.key}`;
-    ingestion = await inspector.ingestion(objectKey);
-    // Another execution of the same key (a newer version, or a forced replay) wrote the record: not this one's.
-    if (ingestion && ingestion.executionName !== execution.name) ingestion = undefined;
-  }
-  const path = execution ? executionPath(await inspector.history(execution.executionArn)) : undefined;
-  const quarantineBucket = options.artifactsBucket;
-  const slash = objectKey?.indexOf('/') ?? -1;
-  return {
-    ...(objectKey && slash > 0 ? { file: { bucket: objectKey.slice(0, slash), key: objectKey.slice(slash + 1), objectKey } } : {}),
-    ...(execution ? { execution } : {}),
-    ...(path ? { path } : {}),
-    ...(ingestion ? { ingestion } : {}),
-    ...(quarantineOf(ingestion, path, quarantineBucket) ? { quarantine: quarantineOf(ingestion, path, quarantineBucket) } : {}),
-    explanation: explain(ingestion, execution, path, quarantineBucket),
-  };
 }
 
 async function show(inspector: ExecutionInspector, io: Io, target: string, options: { bucket?: string; artifactsBucket?: string; json: boolean }): Promise<number> {
@@ -244,32 +157,6 @@ async function show(inspector: ExecutionInspector, io: Io, target: string, optio
   io.out(`why        ${report.explanation.verdict}: ${oneLine(report.explanation.reason)}`);
   if (report.explanation.hint) io.out(`what to do ${report.explanation.hint}`);
   return 0;
-}
-
-/**
- * A file without an ingestion record may still be in the workflow; its execution name hashes the ETag, which
- * the key alone does not give, so the running executions (at most 200, newest first) are searched by input.
- */
-async function runningExecutionOf(inspector: ExecutionInspector, objectKey: string): Promise<ExecutionDetail | undefined> {
-  for (const summary of await inspector.list({ status: 'RUNNING', limit: 200 })) {
-    const detail = await inspector.describe(summary.executionArn);
-    if (detail?.input?.bucket && `${detail.input.bucket}/${detail.input.key}` === objectKey) return detail;
-  }
-  return undefined;
-}
-
-/**
- * Where the rejected records are: the record's quarantineKey when validation returned; when it threw (every record
- * rejected), the recorded cause names the object.
- */
-function quarantineOf(ingestion: IngestionItem | undefined, path: ExecutionPath | undefined, bucket: string | undefined): string | undefined {
-  if (ingestion?.quarantineKey) return `s3://${bucket ?? '<artifacts bucket>'}/${ingestion.quarantineKey}`;
-  const texts = [readableCause(ingestion?.cause), ...(path?.failures ?? []).map((f) => f.cause)];
-  for (const text of texts) {
-    const match = text ? /s3:\/\/[^\s;,)]+\.rejected\.jsonl/.exec(text) : null;
-    if (match) return match[0];
-  }
-  return undefined;
 }
 
 /** UploadPart → UploadPart → UploadPart reads as UploadPart ×3. */
@@ -311,18 +198,4 @@ function limit(value: string | undefined): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`executions: --limit ${value}: a whole number from 1 to 1000`);
   return n;
-}
-
-async function mapLimit<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }

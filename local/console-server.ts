@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionInspector } from '../src/aws/execution-inspector.js';
-import { executionReport, listExecutions } from '../cli/executions-command.js';
+import { executionReport, listExecutions } from '../src/diagnostics/execution-report.js';
 import type { MappingItem } from '../src/contracts.js';
 import { renderAslSvg } from '../src/diagnostics/asl-graph.js';
 import type { Resolution } from '../src/routing/mapping-resolver.js';
