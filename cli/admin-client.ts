@@ -86,15 +86,21 @@ export class AdminClient {
 }
 
 /**
- * The API URL from a stack's outputs (HttpApiUrl, which osls adds for an httpApi): a SigV4-signed CloudFormation
- * DescribeStacks. Honours AWS_ENDPOINT_URL_CLOUDFORMATION like the SDK does.
+ * A stack's outputs (OutputKey → OutputValue): a SigV4-signed CloudFormation DescribeStacks. Honours
+ * AWS_ENDPOINT_URL_CLOUDFORMATION like the SDK does. Every failure is a UsageError that says to pass the values
+ * as flags instead.
  */
-export async function apiUrlFromStack(stackName: string, options: { region: string; env?: NodeJS.ProcessEnv; fetch?: typeof fetch }): Promise<string> {
+export async function stackOutputs(stackName: string, options: { region: string; env?: NodeJS.ProcessEnv; fetch?: typeof fetch }): Promise<Record<string, string>> {
   const env = options.env ?? process.env;
   const endpoint = new URL(env.AWS_ENDPOINT_URL_CLOUDFORMATION ?? env.AWS_ENDPOINT_URL ?? `https://cloudformation.${options.region}.amazonaws.com`);
   const query = { Action: 'DescribeStacks', StackName: stackName, Version: '2010-05-15' };
   const path = endpoint.pathname.replace(/\/+$/, '') || '/';
-  const headers = await signRequest({ method: 'GET', url: endpoint, path, query, headers: { accept: 'text/xml' }, region: options.region, service: 'cloudformation' });
+  let headers: Record<string, string>;
+  try {
+    headers = await signRequest({ method: 'GET', url: endpoint, path, query, headers: { accept: 'text/xml' }, region: options.region, service: 'cloudformation' });
+  } catch (error) {
+    throw new UsageError(`--stack ${stackName}: reading its outputs needs AWS credentials, and ${(error as Error).message}; configure them (aws configure, AWS_PROFILE), or pass --endpoint URL instead`);
+  }
   const search = Object.entries(query).map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`).join('&');
   let response: Response;
   try {
@@ -107,18 +113,15 @@ export async function apiUrlFromStack(stackName: string, options: { region: stri
     const message = /<Message>([\s\S]*?)<\/Message>/.exec(xml)?.[1] ?? `HTTP ${response.status}`;
     throw new UsageError(`cannot read the outputs of stack ${stackName}: ${decodeXml(message)}; pass --endpoint URL instead`);
   }
-  for (const member of xml.matchAll(/<member>\s*<OutputKey>([^<]*)<\/OutputKey>\s*<OutputValue>([^<]*)<\/OutputValue>/g)) {
-    if (member[1] === 'HttpApiUrl') return decodeXml(member[2]!);
-  }
-  // Element order inside <member> is not guaranteed: fall back to a looser scan.
-  for (const member of xml.matchAll(/<member>([\s\S]*?)<\/member>/g)) {
+  // Innermost <member> elements only (a stack is itself a member); element order inside one is not guaranteed.
+  const outputs: Record<string, string> = {};
+  for (const member of xml.matchAll(/<member>((?:(?!<member>)[\s\S])*?)<\/member>/g)) {
     const body = member[1]!;
-    if (/<OutputKey>HttpApiUrl<\/OutputKey>/.test(body)) {
-      const value = /<OutputValue>([^<]*)<\/OutputValue>/.exec(body)?.[1];
-      if (value) return decodeXml(value);
-    }
+    const key = /<OutputKey>([^<]*)<\/OutputKey>/.exec(body)?.[1];
+    const value = /<OutputValue>([^<]*)<\/OutputValue>/.exec(body)?.[1];
+    if (key && value !== undefined) outputs[decodeXml(key)] = decodeXml(value);
   }
-  throw new UsageError(`stack ${stackName} has no HttpApiUrl output; is it a capture-router stack with the admin API? Pass --endpoint URL instead`);
+  return outputs;
 }
 
 interface SignInput {

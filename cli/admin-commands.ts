@@ -4,12 +4,13 @@
  * credential chain; the URL from --endpoint, CAPTURE_ROUTER_API_URL, or the stack's HttpApiUrl output).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AdminApiError, AdminClient, apiUrlFromStack } from './admin-client.js';
+import { AdminApiError, AdminClient } from './admin-client.js';
+import { findStack, requireResource } from './stack-target.js';
 import { UsageError, type Io } from './io.js';
 
 const CONNECTION_HELP = `connection:
-  --endpoint URL   the admin API (local stack: http://127.0.0.1:4583); default $CAPTURE_ROUTER_API_URL, else the
-                   HttpApiUrl output of the stack (--stack NAME, default capture-router-STAGE; --stage, default dev)
+  --endpoint URL   the admin API (local stack: http://127.0.0.1:4583); default $CAPTURE_ROUTER_API_URL
+  --stack NAME     read the URL from a deployed stack's HttpApiUrl output (or --stage S for capture-router-S)
   --region R       for the stack lookup and signing; default from the URL, $AWS_REGION, or us-east-1
   --sigv4          sign even a loopback endpoint (requests to AWS are always signed, default credential chain)
   --json           print the API's JSON (one document per line) instead of text`;
@@ -250,11 +251,11 @@ function integer(flag: string, text: string): number {
 
 async function client(values: { endpoint?: string; stack?: string; stage?: string; region?: string; sigv4?: boolean }, deps: AdminCommandDeps): Promise<AdminClient> {
   const env = deps.env ?? process.env;
-  let endpoint = values.endpoint ?? env.CAPTURE_ROUTER_API_URL;
-  if (!endpoint) {
-    const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-    endpoint = await apiUrlFromStack(values.stack ?? `capture-router-${values.stage ?? 'dev'}`, { region, env, fetch: deps.fetch });
-  }
+  // --stage alone names the stack as serverless.yml does (service-stage); nothing at all is a usage error, not a
+  // guess at a stack the user may not have.
+  const stack = values.stack ?? (values.stage ? `capture-router-${values.stage}` : undefined);
+  const found = await findStack({ flags: { apiUrl: values.endpoint }, stack, region: values.region, env, fetch: deps.fetch });
+  const endpoint = requireResource(found, 'apiUrl', 'capture-router');
   return new AdminClient({ endpoint, ...(values.sigv4 ? { sign: true } : {}), region: values.region, env, fetch: deps.fetch });
 }
 

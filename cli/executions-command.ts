@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { ExecutionInspector } from '../src/aws/execution-inspector.js';
 import { executionReport, listExecutions } from '../src/diagnostics/execution-report.js';
 import { UsageError, type Io } from './io.js';
+import { findStack, requireResource, type FoundStack } from './stack-target.js';
 
 const HELP = `usage: capture-router executions list [--model ID] [--status S] [--since T] [--limit N] [options]
        capture-router executions show NAME|KEY [options]
@@ -20,7 +21,11 @@ const HELP = `usage: capture-router executions list [--model ID] [--status S] [-
          it went through, each failed attempt with its error and whether it was retried, the ingestion record,
          where the quarantine object is, and why the file is or is not in Arthur
 
+Where the stack is: the flags below, else the variables \`capture-router local\` prints, else --stack NAME (a
+deployed stack's outputs), else — against AWS_ENDPOINT_URL_SFN — its one state machine named …-ingest.
+
 options:
+  --stack NAME             a deployed capture-router stack: its outputs give everything below
   --state-machine-arn ARN  default $CAPTURE_ROUTER_STATE_MACHINE_ARN
   --ingestions-table NAME  default $CAPTURE_ROUTER_INGESTIONS_TABLE
   --artifacts-bucket NAME  where quarantine objects are; default $CAPTURE_ROUTER_ARTIFACTS_BUCKET
@@ -61,6 +66,7 @@ export async function runExecutions(argv: string[], io: Io, deps: ExecutionsDeps
         endpoint: { type: 'string' },
         'dynamodb-endpoint': { type: 'string' },
         region: { type: 'string' },
+        stack: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -74,18 +80,27 @@ export async function runExecutions(argv: string[], io: Io, deps: ExecutionsDeps
     return 0;
   }
   const env = deps.env ?? process.env;
-  const stateMachineArn = values['state-machine-arn'] ?? env.CAPTURE_ROUTER_STATE_MACHINE_ARN;
-  const ingestionsTable = values['ingestions-table'] ?? env.CAPTURE_ROUTER_INGESTIONS_TABLE;
-  const artifactsBucket = values['artifacts-bucket'] ?? env.CAPTURE_ROUTER_ARTIFACTS_BUCKET;
   let inspector = deps.inspector;
+  let stack: FoundStack = { sources: {} };
   if (!inspector) {
-    if (!stateMachineArn) throw new UsageError('executions: give --state-machine-arn or set CAPTURE_ROUTER_STATE_MACHINE_ARN (the stack\'s IngestStateMachineArn output; `capture-router local` prints it)');
-    if (!ingestionsTable) throw new UsageError('executions: give --ingestions-table or set CAPTURE_ROUTER_INGESTIONS_TABLE');
     const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    // Endpoint flags win over the SDK's variables; discovery asks the same endpoint the commands will use.
+    const sfnEnv = values.endpoint ? { ...env, AWS_ENDPOINT_URL_SFN: values.endpoint } : env;
+    stack = await findStack({
+      flags: { stateMachineArn: values['state-machine-arn'], ingestionsTable: values['ingestions-table'], artifactsBucket: values['artifacts-bucket'], captureBucket: values.bucket },
+      stack: values.stack,
+      region,
+      env: sfnEnv,
+    });
+    const stateMachineArn = requireResource(stack, 'stateMachineArn', 'executions');
+    const ingestionsTable = requireResource(stack, 'ingestionsTable', 'executions');
     const sfn = new SFNClient({ ...(region ? { region } : {}), ...(values.endpoint ? { endpoint: values.endpoint } : {}) });
     const dynamodb = new DynamoDBClient({ ...(region ? { region } : {}), ...(values['dynamodb-endpoint'] ? { endpoint: values['dynamodb-endpoint'] } : {}) });
     inspector = new ExecutionInspector(sfn, dynamodb, { stateMachineArn, ingestionsTable });
+  } else {
+    stack = { artifactsBucket: values['artifacts-bucket'] ?? env.CAPTURE_ROUTER_ARTIFACTS_BUCKET, captureBucket: values.bucket ?? env.CAPTURE_BUCKET, sources: {} };
   }
+  const artifactsBucket = stack.artifactsBucket;
   try {
     switch (sub) {
       case 'list':
@@ -98,7 +113,7 @@ export async function runExecutions(argv: string[], io: Io, deps: ExecutionsDeps
         });
       case 'show': {
         if (positionals.length !== 1) throw new UsageError('executions show: give one execution name or one file (s3://BUCKET/KEY)');
-        return await show(inspector, io, positionals[0]!, { bucket: values.bucket ?? env.CAPTURE_BUCKET, artifactsBucket, json: Boolean(values.json) });
+        return await show(inspector, io, positionals[0]!, { bucket: stack.captureBucket, artifactsBucket, json: Boolean(values.json) });
       }
       default:
         throw new UsageError(`executions: unknown subcommand "${sub}"\n\n${HELP}`);

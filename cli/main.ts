@@ -3,7 +3,9 @@ import { runDemo } from './demo-command.js';
 import { runLocal } from './local-command.js';
 import { runMappings, runReplay } from './admin-commands.js';
 import { runExecutions } from './executions-command.js';
-import { UsageError, type Io, processIo } from './io.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError, packageRoot, type Io, processIo } from './io.js';
 
 const USAGE = `usage: capture-router <command> [options]
 
@@ -15,7 +17,11 @@ commands:
   replay PREFIX [--from ISO --to ISO] [--force]  start executions for captures already in the bucket, skipping delivered ones
   executions list|show …                         what the workflow did with each file: path, retries, outcome, and why
 
-Run \`capture-router <command> --help\` for a command's options.`;
+Run \`capture-router <command> --help\` for a command's options; \`capture-router --version\` prints the version.`;
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 /** Runs one CLI invocation; resolves to the exit code. Never throws for user mistakes: they are exit code 2. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -34,6 +40,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await runReplay(rest, io);
       case 'executions':
         return await runExecutions(rest, io);
+      case '--version':
+      case '-V':
+        io.out(`capture-router ${version()}`);
+        return 0;
       case undefined:
       case '-h':
       case '--help':

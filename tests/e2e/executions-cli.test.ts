@@ -76,6 +76,40 @@ describe('capture-router executions', () => {
     expect(text.out[0]).toMatch(/^STATUS\tSTARTED\tOUTCOME/);
   });
 
+  it('finds the stack from the SDK endpoint variables alone: no ARN, table or bucket variable exported', async () => {
+    const only = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/STATE_MACHINE_ARN|_TABLE$|BUCKET|CAPTURE_ROUTER_/.test(k)));
+    const saved = process.env;
+    process.env = only;
+    try {
+      const { code, out, err } = await cli('executions', 'list', '--json');
+      expect(err).toEqual([]);
+      expect(code).toBe(0);
+      expect(out.map((l) => (JSON.parse(l) as Record<string, string>).key)).toEqual([KEY_BUCKET_NAMED, KEY_BAD, KEY_OK]);
+      // The quarantine object is found in the discovered artifacts bucket.
+      const shown = await cli('executions', 'show', `s3://${stack.captureBucket}/${KEY_BAD}`);
+      expect(shown.out.join('\n')).toContain(`s3://${stack.artifactsBucket}/`);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('names the flags, the variable and the command that supply a state machine when nothing points at one', async () => {
+    const saved = process.env;
+    process.env = { PATH: saved.PATH, HOME: saved.HOME, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    try {
+      const { code, err } = await cli('executions', 'list');
+      expect(code).toBe(2);
+      const text = err.join('\n');
+      expect(text).toContain('--state-machine-arn');
+      expect(text).toContain('CAPTURE_ROUTER_STATE_MACHINE_ARN');
+      expect(text).toContain('--stack NAME');
+      expect(text).toContain('capture-router local');
+      expect(text).not.toMatch(/credentials|Could not load/i);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('shows a delivered file: its path, the retried 503 with its error, and the ingestion record', async () => {
     const { code, out } = await cli('executions', 'show', `s3://${stack.captureBucket}/${KEY_OK}`);
     expect(code).toBe(0);

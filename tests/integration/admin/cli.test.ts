@@ -141,4 +141,19 @@ describe('talking to AWS', () => {
     expect(seen[0]!.headers.authorization).toMatch(/\/eu-west-1\/cloudformation\/aws4_request/);
     expect(io.stdout.join('\n')).toContain(`from-stack/ → model ${MODEL_A}`);
   });
+
+  it('with nothing configured, exits 2 naming --endpoint and --stack instead of a credentials error', async () => {
+    const io = bufferIo();
+    const saved = process.env;
+    process.env = { PATH: saved.PATH, HOME: saved.HOME };
+    try {
+      expect(await main(['mappings', 'list'], io)).toBe(2);
+    } finally {
+      process.env = saved;
+    }
+    const text = io.stderr.join('\n');
+    expect(text).toContain('--endpoint');
+    expect(text).toContain('--stack NAME');
+    expect(text).not.toMatch(/credentials|Could not load/i);
+  });
 });
