@@ -30,12 +30,13 @@ Exit code: 0 done, 1 refused or not found by the API, 2 usage error or API unrea
 ${CONNECTION_HELP}`;
 
 const REPLAY_HELP = `usage: capture-router replay PREFIX [--from ISO] [--to ISO] [--dry-run] [--force] [--limit N]
-                             [--next-token T] [--page] [connection options]
+                             [--next-token T] [--page] [--quiet] [connection options]
 
 Lists the objects under PREFIX (only the hour partitions yyyy/mm/dd/hh/ from..to, UTC, when --from is given),
 routes each like the router and starts its execution under the router's name: files already delivered are
 skipped. --force starts them again under names suffixed with the replay's id (Arthur receives them twice).
-Follows continuation tokens until done, unless --page (one bounded call; prints the next token).
+Follows continuation tokens until done, unless --page (one bounded call; prints the next token). A line per page
+goes to stderr as it runs (listed, started, skipped); --quiet keeps only the summary.
 
 Exit code: 0 done, 1 refused by the API, 2 usage error or API unreachable.
 
@@ -177,6 +178,7 @@ export async function runReplay(argv: string[], io: Io, deps: AdminCommandDeps =
     limit: { type: 'string' },
     'next-token': { type: 'string' },
     page: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
   } as const satisfies ParseArgsConfig['options'];
   const { values, positionals } = parse(argv, options, REPLAY_HELP);
   if (values.help) {
@@ -205,7 +207,12 @@ export async function runReplay(argv: string[], io: Io, deps: AdminCommandDeps =
       for (const field of Object.keys(totals) as Array<keyof typeof totals>) totals[field] += page[field] ?? 0;
       nextToken = page.nextToken;
       if (json) io.out(JSON.stringify(page));
-      else if (!values.page) io.err(`page ${pages}: listed ${page.listed}, ${values['dry-run'] ? `would start ${page.wouldStart}` : `started ${page.started}`}, already delivered ${page.alreadyDelivered}`);
+      else if (!values.page && !values.quiet) {
+        // Progress on stderr, a line per page: a replay of a large prefix takes minutes, and stdout stays the summary.
+        const action = values['dry-run'] ? `would start ${page.wouldStart}` : `started ${page.started}`;
+        const sofar = values['dry-run'] ? `${totals.wouldStart} would start` : `${totals.started} started`;
+        io.err(`page ${pages}: listed ${page.listed}, ${action}, skipped ${page.alreadyDelivered} already delivered (so far: ${totals.listed} listed, ${sofar})`);
+      }
       if (!json && values['dry-run']) for (const s of page.sample ?? []) io.out(`would start ${s.name}  ${s.key} → model ${s.modelId}`);
     } while (nextToken && !values.page);
     if (json) return;

@@ -81,7 +81,16 @@ describe('capture-router replay against the local admin API', () => {
     const first = await run('replay', 'captures/churn/', '--limit', '10');
     expect(first.code).toBe(0);
     expect(first.out).toBe('captures/churn/: listed 25, started 25, already delivered 0, unrouted 0, disabled 0, not .jsonl 0');
-    expect(first.err.split('\n')).toHaveLength(3); // one progress line per page
+    // One progress line per page as it runs, with the running totals.
+    expect(first.err.split('\n')).toEqual([
+      'page 1: listed 10, started 10, skipped 0 already delivered (so far: 10 listed, 10 started)',
+      'page 2: listed 10, started 10, skipped 0 already delivered (so far: 20 listed, 20 started)',
+      'page 3: listed 5, started 5, skipped 0 already delivered (so far: 25 listed, 25 started)',
+    ]);
+
+    const quiet = await run('replay', 'captures/churn/', '--limit', '10', '--quiet');
+    expect(quiet.err).toBe('');
+    expect(quiet.out).toBe('captures/churn/: listed 25, started 0, already delivered 25, unrouted 0, disabled 0, not .jsonl 0');
 
     const again = await run('replay', 'captures/churn/', '--json');
     const pages = again.lines.map((l) => JSON.parse(l));
