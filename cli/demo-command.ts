@@ -7,6 +7,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { checkCaptureFile } from '../src/capture/index.js';
 import { CaptureGenerator, type Kind } from '../local/capture-generator.js';
 import { packageRoot, UsageError, type Io } from './io.js';
+import { exportLines, stackBanner } from './stack-banner.js';
 
 const HELP = `usage: capture-router demo [--keep]   (what \`npm start\` runs)
 
@@ -155,7 +156,9 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
 
     if (keep) {
       io.out('\nThe stack stays up (Ctrl-C to stop):');
-      for (const [name, value] of Object.entries(stack.env)) io.out(`  export ${name}=${value}`);
+      for (const line of stackBanner(stack)) io.out(line);
+      io.out('\nEnvironment (paste into another shell):');
+      for (const line of exportLines(stack.env)) io.out(`  ${line}`);
       io.out(`  aws stepfunctions list-executions --endpoint-url ${stack.endpoints.sfn} --state-machine-arn ${stack.stateMachineArn}`);
       io.out(`  curl ${stack.endpoints.arthur}/__received?model=${MODELS[0].modelId}`);
       await new Promise<void>((resolve) => {

@@ -1,3 +1,4 @@
+import { exportLines, stackBanner } from './stack-banner.js';
 import { UsageError, packageRoot, type Io } from './io.js';
 
 const HELP = `usage: capture-router local [--port-base N] [--data-dir DIR] [--arthur-host URL --arthur-token-env VAR]
@@ -40,15 +41,10 @@ export async function runLocal(argv: string[], io: Io, options: LocalCommandOpti
   io.out(
     [
       'capture-router local stack is up',
-      `  S3              ${endpoints.s3}   (bucket ${stack.captureBucket}; credentials S3RVER/S3RVER, path-style)`,
-      `  DynamoDB        ${endpoints.dynamodb}   (tables ${stack.mappingsTable}, ${stack.ingestionsTable})`,
-      `  Step Functions  ${endpoints.sfn}   (${stack.stateMachineArn})`,
-      `  Admin API       ${endpoints.admin}   (capture-router mappings … --endpoint ${endpoints.admin})`,
-      `  Arthur          ${endpoints.arthur}${stack.receiver ? '   (local receiver; GET /__received?model=ID, POST /__faults)' : ''}`,
-      `  Console         ${endpoints.console}   (mappings, recent files, each execution's path and retries)`,
+      ...stackBanner(stack),
       '',
       'Environment (paste into another shell):',
-      ...Object.entries(env).map(([name, value]) => `export ${name}=${shellQuote(value)}`),
+      ...exportLines(env),
       '',
       'Try:',
       `  npx capture-router mappings put my-endpoint/ <arthur-model-uuid> --endpoint ${endpoints.admin}`,
@@ -129,7 +125,3 @@ function untilSignal(): Promise<void> {
   });
 }
 
-/** Single-quotes a value for POSIX shells unless it is plainly safe. */
-function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}

@@ -18,6 +18,9 @@ it('serves until stopped and prints the variables the SDK honours', async () => 
   // Wait for the banner, then use the printed endpoint as a user would.
   while (!out.some((l) => l.includes('Ctrl-C to stop'))) await new Promise((r) => setTimeout(r, 20));
   const text = out.join('\n');
+  // The console is the first endpoint printed: the page a newcomer opens.
+  const lines = text.split('\n');
+  expect(lines[lines.indexOf('capture-router local stack is up') + 1]).toMatch(/^ {2}Console +http:\/\/127\.0\.0\.1:\d+\/console /);
   const env = Object.fromEntries([...text.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
   expect(Object.keys(env)).toEqual(expect.arrayContaining(['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SFN', 'STATE_MACHINE_ARN', 'MAPPINGS_TABLE']));
   const sfn = new SFNClient({ endpoint: env.AWS_ENDPOINT_URL_SFN, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
