@@ -12,6 +12,7 @@ import { startDynalite, type DynaliteServer } from '../../support/dynalite-serve
 import { captureKey, objectCreatedEvent } from '../../support/s3-event.js';
 import { startSfnStubServer, type SfnStubServer } from '../../support/sfn-stub-server.js';
 import { MODEL_A, STATE_MACHINE_ARN } from '../../support/admin-harness.js';
+import { noLog, noMetrics } from '../../../src/observability/telemetry.js';
 
 let db: DynaliteServer;
 let sfn: SfnStubServer;
@@ -38,6 +39,8 @@ const deps = () => ({
   bucket: 'datacapture',
   resolver: new MappingResolver((prefixes) => store.getMappings(prefixes)),
   starter: new SfnWorkflowStarter(sfnClient, STATE_MACHINE_ARN),
+  log: noLog,
+  metrics: noMetrics,
 });
 /** Items as the Distributed Map's s3:listObjectsV2 ItemReader emits them: the ETag keeps S3's quotes. */
 const items = (count: number) =>
@@ -54,7 +57,6 @@ describe('the backfill state machine’s RouteBatch task', () => {
     const batch = items(10);
     await routeEvent(objectCreatedEvent(...batch.slice(0, 4).map((i) => ({ key: i.Key, eTag: i.Etag.replace(/"/g, ''), size: i.Size }))), {
       ...deps(),
-      write: () => undefined,
     });
     const routerInputs = sfn.executions.map((e) => e.input);
 
