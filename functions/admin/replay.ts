@@ -262,8 +262,7 @@ function decodeToken(text: string): Token {
     token = undefined;
   }
   if (
-    !token ||
-    token.v !== 1 ||
+    token?.v !== 1 ||
     typeof token.p !== 'string' ||
     typeof token.rid !== 'string' ||
     !Number.isInteger(token.i) ||

@@ -47,6 +47,7 @@ export async function resolveKey(query: ResolveQuery, deps: ResolveDeps): Promis
   if (key === '') throw invalid('key', 'required', 'key is required (the object key, as stored)');
   const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes > MAX_KEY_BYTES) throw invalid('key', 'too-long', `key must be at most ${MAX_KEY_BYTES} bytes of UTF-8 (S3's limit), got ${bytes}`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this check refuses
   if (/[\u0000-\u001f\u007f]/.test(key)) throw invalid('key', 'control-character', 'key must not contain control characters');
 
   const resolution = await deps.resolver.resolve(key);

@@ -107,7 +107,7 @@ export async function startAdminHarness(overrides: Partial<AdminDeps> = {}): Pro
       if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
       const response = await fetch(`${url}${path}`, { method, headers, body });
       const text = await response.text();
-      let parsed: unknown = undefined;
+      let parsed: unknown;
       if (text !== '') {
         try {
           parsed = JSON.parse(text);
