@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AdminApiError, AdminClient } from './admin-client.js';
 import { findStack, requireResource } from './stack-target.js';
 import { UsageError, type Io } from './io.js';
+import { allPages, everyPage, type Page } from '../src/pagination.js';
 
 const CONNECTION_HELP = `connection:
   --endpoint URL   the admin API (local stack: http://127.0.0.1:4583); default $CAPTURE_ROUTER_API_URL
@@ -132,13 +133,14 @@ export async function runMappings(argv: string[], io: Io, deps: AdminCommandDeps
       const limit = values.limit === undefined ? undefined : integer('--limit', values.limit);
       return call(io, json, async () => {
         const api = await client(values, deps);
-        const items: Array<Record<string, unknown>> = [];
-        let nextToken = values['next-token'];
-        do {
+        const fetchPage = async (nextToken: string | undefined): Promise<Page<Record<string, unknown>>> => {
           const page = await api.request('GET', '/mappings', { query: { limit: limit === undefined ? undefined : String(limit), nextToken } });
-          items.push(...page.body.items);
-          nextToken = page.body.nextToken;
-        } while (nextToken && !values.page);
+          return { items: page.body.items, next: page.body.nextToken };
+        };
+        // --page: one page, and the token of the next; otherwise every page.
+        const first = values.page ? await fetchPage(values['next-token']) : undefined;
+        const items = first ? [...first.items] : await allPages(fetchPage, values['next-token']);
+        const nextToken = first?.next;
         items.sort((a, b) => (String(a.prefix) < String(b.prefix) ? -1 : 1));
         if (json) return io.out(JSON.stringify(nextToken ? { items, nextToken } : { items }));
         if (items.length === 0) io.out('no mappings');
@@ -199,10 +201,14 @@ export async function runReplay(argv: string[], io: Io, deps: AdminCommandDeps =
   return call(io, json, async () => {
     const api = await client(values, deps);
     const totals = { listed: 0, started: 0, wouldStart: 0, alreadyDelivered: 0, unrouted: 0, disabled: 0, ignored: 0 };
-    let nextToken = values['next-token'];
+    let nextToken: string | undefined;
     let pages = 0;
-    do {
-      const page = (await api.request('POST', '/replay', { body: { ...body, ...(nextToken ? { nextToken } : {}) } })).body;
+    // Each page of the replay is one call; --page stops after the first (and prints the token of the next).
+    const calls = everyPage(async (token) => {
+      const page = (await api.request('POST', '/replay', { body: { ...body, ...(token ? { nextToken: token } : {}) } })).body;
+      return { items: [page], next: values.page ? undefined : page.nextToken };
+    }, values['next-token']);
+    for await (const page of calls) {
       pages += 1;
       for (const field of Object.keys(totals) as Array<keyof typeof totals>) totals[field] += page[field] ?? 0;
       nextToken = page.nextToken;
@@ -214,7 +220,7 @@ export async function runReplay(argv: string[], io: Io, deps: AdminCommandDeps =
         io.err(`page ${pages}: listed ${page.listed}, ${action}, skipped ${page.alreadyDelivered} already delivered (so far: ${totals.listed} listed, ${sofar})`);
       }
       if (!json && values['dry-run']) for (const s of page.sample ?? []) io.out(`would start ${s.name}  ${s.key} → model ${s.modelId}`);
-    } while (nextToken && !values.page);
+    }
     if (json) return;
     const started = values['dry-run'] ? `would start ${totals.wouldStart} (unless already delivered)` : `started ${totals.started}`;
     io.out(

@@ -5,6 +5,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { checkCaptureFile } from '../src/capture/index.js';
+import { allPages } from '../src/pagination.js';
 import { CaptureGenerator, type Kind } from '../local/capture-generator.js';
 import { packageRoot, UsageError, type Io } from './io.js';
 import { exportLines, stackBanner } from './stack-banner.js';
@@ -225,13 +226,10 @@ async function waitForExecutions(sfn: SFNClient, stateMachineArn: string, expect
   const reported = new Set<string>();
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const listed: ExecutionListItem[] = [];
-    let nextToken: string | undefined;
-    do {
+    const listed: ExecutionListItem[] = await allPages(async (nextToken) => {
       const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, nextToken, maxResults: 100 }));
-      listed.push(...(page.executions ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
+      return { items: page.executions ?? [], next: page.nextToken };
+    });
     for (const execution of listed) {
       if (execution.status === 'RUNNING' || reported.has(execution.name!)) continue;
       reported.add(execution.name!);

@@ -30,9 +30,7 @@ export function createAdminServer(options: AdminServerOptions): Server {
     void serve(req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ error: { status: 500, field: '', rule: 'internal', message: 'internal error' } }));
-      (options.deps.write ?? ((l: string) => void process.stderr.write(`${l}\n`)))(
-        JSON.stringify({ level: 'ERROR', message: 'admin server failure', detail: error instanceof Error ? error.message : String(error) }),
-      );
+      options.deps.log('error', 'admin server failure', { detail: error instanceof Error ? error.message : String(error) });
     });
   });
 

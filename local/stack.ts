@@ -54,6 +54,7 @@ import { SfnWorkflowStarter } from '../src/aws/sfn-workflow-starter.js';
 import type { MappingItem, UploadPartEvent, WorkflowInput } from '../src/contracts.js';
 import { encodeS3EventKey } from '../src/routing/decode-key.js';
 import { MappingResolver } from '../src/routing/mapping-resolver.js';
+import { emfLineMetrics, jsonLineLog } from '../src/observability/telemetry.js';
 import { startArthurReceiver, type ArthurReceiver } from './arthur-receiver.js';
 import { startConsoleServer } from './console-server.js';
 import { ExecutionInspector } from '../src/aws/execution-inspector.js';
@@ -336,7 +337,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const deliver = async (event: S3Event): Promise<void> => {
       for (let attempt = 1; ; attempt++) {
         try {
-          keepNewest(routed, await routeEvent(event, { resolver, starter, write }));
+          keepNewest(routed, await routeEvent(event, { resolver, starter, log: jsonLineLog(write), metrics: emfLineMetrics(write, 'router') }));
           return;
         } catch (error) {
           const e = error instanceof Error ? error : new Error(String(error));
@@ -393,7 +394,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // The admin API as API Gateway would serve it (without IAM auth: loopback only).
     const admin = createAdminServer({
-      deps: { store: mappingStore, starter, lister: new S3CaptureLister(s3, CAPTURE_BUCKET), bucket: CAPTURE_BUCKET, allowlist: parseAllowlist(new URL(arthurHost).hostname), write },
+      deps: { store: mappingStore, starter, lister: new S3CaptureLister(s3, CAPTURE_BUCKET), bucket: CAPTURE_BUCKET, allowlist: parseAllowlist(new URL(arthurHost).hostname), log: jsonLineLog(write), metrics: emfLineMetrics(write, 'admin') },
     });
     await new Promise<void>((resolve, reject) => {
       admin.once('error', reject);

@@ -1,14 +1,21 @@
 /**
  * The admin API as one middy handler for API Gateway HTTP API (payload 2.0) events: routing, then the use cases.
- * handler.ts wires it to AWS; server.ts serves it over node:http for the local stack and the tests.
+ * handler.ts wires it to AWS; local/admin-server.ts serves it over node:http for the local stack and the tests.
  */
 import middy from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import type { ValidateFunction } from 'ajv';
-import type { CaptureLister } from '../../src/aws/capture-lister.js';
+import { parseAllowlist } from '../../src/arthur/host-policy.js';
+import { S3CaptureLister, type CaptureLister } from '../../src/aws/capture-lister.js';
+import type { AwsClients } from '../../src/aws/clients.js';
+import { DynamoDbMappingStore } from '../../src/aws/dynamodb-mapping-store.js';
 import type { MappingStore } from '../../src/aws/mapping-store.js';
+import { SfnWorkflowStarter } from '../../src/aws/sfn-workflow-starter.js';
 import type { WorkflowStarter } from '../../src/aws/workflow-starter.js';
+import { envReader } from '../../src/config.js';
 import type { MappingItem } from '../../src/contracts.js';
+import { createTelemetry } from '../../src/observability/powertools.js';
+import type { LogFn, MetricsSink, TelemetryPorts } from '../../src/observability/telemetry.js';
 import { MappingResolver } from '../../src/routing/mapping-resolver.js';
 import putMappingSchema from '../../schemas/put-mapping.json' with { type: 'json' };
 import replaySchema from '../../schemas/replay.json' with { type: 'json' };
@@ -40,8 +47,62 @@ export interface AdminDeps {
   mappingSecretArnPrefix?: string;
   replay?: ReplayLimits;
   now?: () => Date;
-  /** One log line (JSON). Default stdout. */
-  write?: (line: string) => void;
+  /** Audit lines, refused and failed requests, and the routing of replays. */
+  log: LogFn;
+  metrics: MetricsSink;
+  /** Adds the Lambda context to the log lines (Powertools); absent locally. */
+  addContext?: TelemetryPorts['addContext'];
+}
+
+export interface AdminConfig {
+  mappingsTable: string;
+  stateMachineArn: string;
+  captureBucket: string;
+  allowlist: string[];
+  mappingSecretArnPrefix?: string;
+  replayMaxObjects: number;
+  /** The `Function` metric dimension (AWS_LAMBDA_FUNCTION_NAME); default `admin`. */
+  functionName?: string;
+}
+
+/** Reads the admin function's configuration; throws naming the first missing or invalid variable. */
+export function readAdminConfig(env: Readonly<Record<string, string | undefined>>): AdminConfig {
+  const read = envReader('admin', env);
+  const mappingSecretArnPrefix = read.optionalString('MAPPING_SECRET_ARN_PREFIX');
+  const functionName = read.optionalString('AWS_LAMBDA_FUNCTION_NAME');
+  return {
+    mappingsTable: read.string('MAPPINGS_TABLE'),
+    stateMachineArn: read.string('STATE_MACHINE_ARN'),
+    captureBucket: read.string('CAPTURE_BUCKET'),
+    allowlist: parseAllowlist(read.string('ARTHUR_HOST_ALLOWLIST')),
+    ...(mappingSecretArnPrefix ? { mappingSecretArnPrefix } : {}),
+    replayMaxObjects: read.integer('REPLAY_MAX_OBJECTS', { min: 1, max: 1000, fallback: 1000 }),
+    ...(functionName ? { functionName } : {}),
+  };
+}
+
+/** The admin API's dependencies from SDK clients; `overrides` replace any of them (a test's store, a clock, the log). */
+export function buildAdminDeps(
+  config: AdminConfig,
+  clients: Pick<AwsClients, 'dynamodb' | 'sfn' | 's3'>,
+  overrides: Partial<AdminDeps> & { telemetry?: TelemetryPorts } = {},
+): AdminDeps {
+  const { telemetry: given, ...rest } = overrides;
+  const telemetry = given ?? createTelemetry('admin', config.functionName ?? 'admin');
+  return {
+    store: new DynamoDbMappingStore(clients.dynamodb, config.mappingsTable),
+    starter: new SfnWorkflowStarter(clients.sfn, config.stateMachineArn),
+    lister: new S3CaptureLister(clients.s3, config.captureBucket),
+    bucket: config.captureBucket,
+    allowlist: config.allowlist,
+    ...(config.mappingSecretArnPrefix ? { mappingSecretArnPrefix: config.mappingSecretArnPrefix } : {}),
+    // API Gateway gives an integration 30 s: 1,000 objects at 8 StartExecutions in flight fit with room to spare.
+    replay: { maxObjectsPerCall: config.replayMaxObjects },
+    log: telemetry.log,
+    metrics: telemetry.metrics,
+    addContext: telemetry.addContext,
+    ...rest,
+  };
 }
 
 type Route = 'putMapping' | 'listMappings' | 'getMapping' | 'deleteMapping' | 'resolve' | 'replay';
@@ -59,7 +120,6 @@ export const ROUTES: ReadonlyArray<{ method: string; path: string; route: Route 
 const MAX_LIST_LIMIT = 1000;
 
 export function createAdminHandler(deps: AdminDeps) {
-  const write = deps.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const ajv = createAjv();
   const schemas: Partial<Record<Route, ValidateFunction>> = {
     putMapping: ajv.compile(putMappingSchema),
@@ -109,6 +169,8 @@ export function createAdminHandler(deps: AdminDeps) {
           resolver: resolver(),
           starter: deps.starter,
           now: deps.now,
+          log: deps.log,
+          metrics: deps.metrics,
         });
         return json(200, result);
       }
@@ -116,9 +178,10 @@ export function createAdminHandler(deps: AdminDeps) {
   };
 
   return middy<AdminEvent, AdminResult>()
-    .use(httpErrorHandler({ logger: errorLogger(write), fallbackMessage: INTERNAL_ERROR_BODY }))
+    .use({ before: (request) => deps.addContext?.(request.context) })
+    .use(httpErrorHandler({ logger: errorLogger(deps.log), fallbackMessage: INTERNAL_ERROR_BODY }))
     .use(clientErrors())
-    .use(requestLog(write))
+    .use(requestLog(deps.log))
     // Route first: an unknown path is a 404 whatever its body.
     .use({ before: (request) => void matchRoute(request.event) })
     .use(bodyLimit())

@@ -3,12 +3,13 @@
  * the router's own (src/routing/prefix.ts), so a mapping the API accepts is one the router can match.
  */
 import type { MappingItem } from '../../src/contracts.js';
-import type { MappingInput, MappingStore } from '../../src/aws/mapping-store.js';
+import { MappingNotFoundError, type MappingInput, type MappingStore } from '../../src/aws/mapping-store.js';
 import { assertAllowedHost } from '../../src/arthur/host-policy.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { candidatePrefixes } from '../../src/routing/candidate-prefixes.js';
+import { everyPage } from '../../src/pagination.js';
 import { validatePrefix } from '../../src/routing/prefix.js';
-import { ClientError, badRequest } from './http-errors.js';
+import { invalid } from './errors.js';
 
 export interface MappingDeps {
   store: MappingStore;
@@ -55,10 +56,10 @@ export interface PutMappingResult {
   shadowedBy: Overlap[];
 }
 
-/** Normalizes a prefix with the router's rules, or throws a 400 that names the field and the broken rule. */
+/** Normalizes a prefix with the router's rules, or throws InvalidRequestError naming the field and the broken rule. */
 export function checkedPrefix(input: unknown, field = 'prefix'): string {
   const result = validatePrefix(input);
-  if (!result.ok) throw badRequest(field, result.rule, result.message.replace(/^prefix/, field));
+  if (!result.ok) throw invalid(field, result.rule, result.message.replace(/^prefix/, field));
   return result.prefix;
 }
 
@@ -69,12 +70,12 @@ export async function putMapping(body: PutMappingBody, preconditions: PutPrecond
     try {
       assertAllowedHost(body.arthurHost, deps.allowlist);
     } catch (error) {
-      if (error instanceof ConfigurationError) throw badRequest('arthurHost', 'allowlist', `arthurHost: ${error.message}`, { cause: error });
+      if (error instanceof ConfigurationError) throw invalid('arthurHost', 'allowlist', `arthurHost: ${error.message}`, { cause: error });
       throw error;
     }
   }
   if (body.tokenSecretArn !== undefined && deps.mappingSecretArnPrefix && !body.tokenSecretArn.startsWith(deps.mappingSecretArnPrefix)) {
-    throw badRequest(
+    throw invalid(
       'tokenSecretArn',
       'secret-prefix',
       `tokenSecretArn must start with ${deps.mappingSecretArnPrefix} (the upload function may read no other secret), got ${body.tokenSecretArn}`,
@@ -104,12 +105,8 @@ export async function overlapsOf(prefix: string, store: MappingStore): Promise<{
   const shadows = broader.flatMap((p) => (found.has(p) ? [overlap(found.get(p)!)] : []));
   const shadowedBy: Overlap[] = [];
   // No index answers "prefixes starting with": a mappings table holds hundreds of items, so a Scan is cheap.
-  let cursor: string | undefined;
-  do {
-    const page = await store.listMappings({ cursor });
-    for (const item of page.items) if (item.prefix !== prefix && item.prefix.startsWith(prefix)) shadowedBy.push(overlap(item));
-    cursor = page.cursor;
-  } while (cursor);
+  const every = everyPage((cursor) => store.listMappings({ cursor }).then((page) => ({ items: page.items, next: page.cursor })));
+  for await (const item of every) if (item.prefix !== prefix && item.prefix.startsWith(prefix)) shadowedBy.push(overlap(item));
   shadowedBy.sort((a, b) => (a.prefix < b.prefix ? -1 : 1));
   return { shadows, shadowedBy };
 }
@@ -117,14 +114,14 @@ export async function overlapsOf(prefix: string, store: MappingStore): Promise<{
 export async function getMapping(rawPrefix: unknown, deps: Pick<MappingDeps, 'store'>): Promise<MappingItem> {
   const prefix = checkedPrefix(rawPrefix);
   const mapping = await deps.store.getMapping(prefix);
-  if (!mapping) throw new ClientError(404, 'prefix', 'not-found', `no mapping for prefix "${prefix}"`);
+  if (!mapping) throw new MappingNotFoundError(prefix);
   return mapping;
 }
 
 export async function deleteMapping(rawPrefix: unknown, deps: Pick<MappingDeps, 'store'>): Promise<MappingItem> {
   const prefix = checkedPrefix(rawPrefix);
   const deleted = await deps.store.deleteMapping(prefix);
-  if (!deleted) throw new ClientError(404, 'prefix', 'not-found', `no mapping for prefix "${prefix}"`);
+  if (!deleted) throw new MappingNotFoundError(prefix);
   return deleted;
 }
 

@@ -7,9 +7,8 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { InvalidMappingCursorError, MappingConflictError } from '../../src/aws/mapping-store.js';
-import { InvalidPrefixError } from '../../src/routing/prefix.js';
-import { ClientError, badRequest } from './http-errors.js';
+import type { LogFn } from '../../src/observability/telemetry.js';
+import { ClientError, badRequest, toClientError } from './http-errors.js';
 
 export type AdminEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
 export type AdminResult = APIGatewayProxyStructuredResultV2;
@@ -127,7 +126,7 @@ export function clientErrors(): AdminMiddleware {
     onError: (request) => {
       const error = request.error;
       if (!error || request.response !== undefined) return;
-      const translated = toClientError(error as RawError);
+      const translated = toClientError(error);
       if (translated) request.error = new ExposedClientError(translated);
     },
   };
@@ -140,7 +139,7 @@ export class ExposedClientError extends Error {
   readonly headers: Record<string, string>;
   constructor(readonly clientError: ClientError) {
     super(JSON.stringify(clientError.toBody()), { cause: clientError });
-    this.name = 'ClientError';
+    this.name = 'ExposedClientError';
     this.statusCode = clientError.statusCode;
     this.headers = { ...clientError.headers };
   }
@@ -151,76 +150,45 @@ export const INTERNAL_ERROR_BODY = JSON.stringify({
   error: { status: 500, field: '', rule: 'internal', message: 'internal error; the cause is in the admin function\'s log' },
 });
 
-/** http-error-handler's logger: one JSON line, WARN for refused requests, ERROR with the cause for the rest. */
-export function errorLogger(write: (line: string) => void): (error: unknown) => void {
+/** http-error-handler's logger: WARN for refused requests, ERROR with the cause for the rest. */
+export function errorLogger(log: LogFn): (error: unknown) => void {
   return (error) => {
     if (error instanceof ExposedClientError) {
       const { statusCode, field, rule, message, cause } = error.clientError;
       // A deliberate 5xx (a replay interrupted by StartExecution) is still a failure someone may need to look at.
-      const level = statusCode >= 500 ? 'ERROR' : 'WARN';
+      const level = statusCode >= 500 ? 'error' : 'warn';
       const why = statusCode >= 500 && cause instanceof Error ? { cause: `${cause.name}: ${cause.message}` } : {};
-      write(JSON.stringify({ level, message: 'request refused', status: statusCode, field, rule, detail: message, ...why }));
+      log(level, 'request refused', { status: statusCode, field, rule, detail: message, ...why });
       return;
     }
     const e = error instanceof Error ? error : new Error(String(error));
-    write(
-      JSON.stringify({
-        level: 'ERROR',
-        message: 'request failed',
-        error: e.name,
-        detail: e.message,
-        ...(e.cause instanceof Error ? { cause: `${e.cause.name}: ${e.cause.message}` } : {}),
-        stack: e.stack,
-      }),
-    );
+    log('error', 'request failed', {
+      error: e.name,
+      detail: e.message,
+      ...(e.cause instanceof Error ? { cause: `${e.cause.name}: ${e.cause.message}` } : {}),
+      stack: e.stack,
+    });
   };
-}
-
-type RawError = Error & { statusCode?: number; cause?: { package?: string; message?: string } };
-
-function toClientError(error: RawError): ClientError | undefined {
-  if (error instanceof ClientError) return error;
-  if (error instanceof InvalidPrefixError) return badRequest('prefix', error.rule, error.message, { cause: error });
-  if (error instanceof MappingConflictError) {
-    return new ClientError(412, 'If-Match', 'version-conflict', error.message, { cause: error });
-  }
-  if (error instanceof InvalidMappingCursorError) return badRequest('nextToken', 'token', `nextToken: ${error.message}`, { cause: error });
-  if (error.cause?.package === '@middy/http-json-body-parser') {
-    if (error.statusCode === 415) {
-      return new ClientError(415, 'Content-Type', 'media-type', 'Content-Type must be application/json', { cause: error });
-    }
-    if (error.message === 'Forbidden key in JSON body') {
-      const key = String((error.cause as { data?: unknown }).data);
-      return badRequest(key, 'forbidden-key', `${key} is not allowed as a key anywhere in the body (prototype pollution)`, { cause: error });
-    }
-    const detail = error.cause.message ? ` (${error.cause.message})` : ' (the body is empty)';
-    return badRequest('body', 'json', `body must be a well-formed JSON document${detail}`, { cause: error });
-  }
-  return undefined;
 }
 
 /**
  * One audit line per answered request: who (the IAM principal API Gateway authorized), what, and the status.
  * Refused and failed requests are logged by http-error-handler's logger instead.
  */
-export function requestLog(write: (line: string) => void, now: () => number = Date.now): AdminMiddleware {
+export function requestLog(log: LogFn, now: () => number = Date.now): AdminMiddleware {
   const started = new WeakMap<object, number>();
   return {
     before: (request) => void started.set(request.event, now()),
     after: (request) => {
       const { event, response } = request;
       const principal = (event.requestContext as { authorizer?: { iam?: { userArn?: string } } } | undefined)?.authorizer?.iam?.userArn;
-      write(
-        JSON.stringify({
-          level: 'INFO',
-          message: 'request',
-          method: event.requestContext?.http?.method,
-          path: event.rawPath,
-          status: response?.statusCode,
-          ms: now() - (started.get(event) ?? now()),
-          ...(principal ? { principal } : {}),
-        }),
-      );
+      log('info', 'request', {
+        method: event.requestContext?.http?.method,
+        path: event.rawPath,
+        status: response?.statusCode,
+        ms: now() - (started.get(event) ?? now()),
+        ...(principal ? { principal } : {}),
+      });
     },
   };
 }

@@ -6,12 +6,12 @@
  */
 import type { CaptureLister, ListedObject } from '../../src/aws/capture-lister.js';
 import { MappingStoreError } from '../../src/aws/mapping-store.js';
-import { WorkflowStartError, type WorkflowStarter } from '../../src/aws/workflow-starter.js';
-import type { Resolution } from '../../src/routing/mapping-resolver.js';
+import { WorkflowStartError } from '../../src/aws/workflow-starter.js';
+import { forEachLimit } from '../../src/concurrency.js';
 import { replayExecutionName } from '../../src/routing/execution-name.js';
 import { validatePrefix } from '../../src/routing/prefix.js';
-import { planExecution } from '../router/route-event.js';
-import { ClientError, badRequest } from './http-errors.js';
+import { countOutcome, emptyRouteCounts, routeObject, type CaptureObject, type RouteCounts, type RouteObjectDeps } from '../../src/routing/route-object.js';
+import { ReplayInterruptedError, invalid } from './errors.js';
 
 export interface ReplayBody {
   prefix: string;
@@ -36,27 +36,13 @@ export interface ReplayLimits {
   maxHours?: number;
 }
 
-export interface ReplayDeps extends ReplayLimits {
+export interface ReplayDeps extends ReplayLimits, Omit<RouteObjectDeps, 'dryRun' | 'name'> {
   bucket: string;
   lister: CaptureLister;
-  resolver: { resolve(key: string): Promise<Resolution> };
-  starter: WorkflowStarter;
   now?: () => Date;
 }
 
-/** What one object came to. Every listed object is counted exactly once. */
-export interface RouteCounts {
-  /** Execution started. */
-  started: number;
-  /** Dry run only: would be started, unless already delivered (a dry run does not ask Step Functions). */
-  wouldStart?: number;
-  /** An execution with the file's name exists: delivered already (or being delivered). */
-  alreadyDelivered: number;
-  unrouted: number;
-  disabled: number;
-  /** Not a `.jsonl` key: the router's notification never fires for it. */
-  ignored: number;
-}
+/** Every listed object is counted exactly once (RouteCounts: the router's own count type). */
 
 export interface ReplayResult extends RouteCounts {
   prefix: string;
@@ -74,13 +60,7 @@ export interface ReplayResult extends RouteCounts {
   nextToken?: string;
 }
 
-/** A StartExecution failed mid-call: nothing is lost, the same request (same nextToken) resumes it, skipping what started. */
-export class ReplayInterruptedError extends ClientError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(503, 'replay', 'retry', message, { ...options, headers: { 'Retry-After': '5' } });
-    this.name = 'ReplayInterruptedError';
-  }
-}
+export { ReplayInterruptedError } from './errors.js';
 
 interface Token {
   v: 1;
@@ -110,7 +90,7 @@ export async function replay(body: ReplayBody, deps: ReplayDeps): Promise<Replay
   const force = body.force ?? false;
   const dryRun = body.dryRun ?? false;
   if (token && (token.p !== listPrefix || token.f !== range?.fromIso || token.t !== range?.toIso || token.force !== force || token.dry !== dryRun)) {
-    throw badRequest('nextToken', 'mismatch', 'nextToken belongs to a replay with another prefix, from, to, force or dryRun; repeat that request');
+    throw invalid('nextToken', 'mismatch', 'nextToken belongs to a replay with another prefix, from, to, force or dryRun; repeat that request');
   }
   const replayId = token?.rid ?? compactTimestamp(now());
 
@@ -128,11 +108,7 @@ export async function replay(body: ReplayBody, deps: ReplayDeps): Promise<Replay
     prefix: listPrefix,
     bucket: deps.bucket,
     listed: 0,
-    started: 0,
-    alreadyDelivered: 0,
-    unrouted: 0,
-    disabled: 0,
-    ignored: 0,
+    ...emptyRouteCounts(),
     dryRun,
     force,
     ...(force ? { replayId } : {}),
@@ -152,7 +128,7 @@ export async function replay(body: ReplayBody, deps: ReplayDeps): Promise<Replay
     const objects = page.objects.filter((o) => o.key.startsWith(listPrefix));
     result.listed += objects.length;
     try {
-      await routeListedObjects(objects, { ...deps, force, dryRun, replayId }, result);
+      await routePage(objects, { ...deps, force, dryRun, replayId }, result);
     } catch (error) {
       // Transient by nature (throttling past the SDK's retries, a table or Step Functions hiccup) and safe to
       // repeat: say so, without the cause's ARNs and names, which only the log gets.
@@ -175,74 +151,34 @@ export async function replay(body: ReplayBody, deps: ReplayDeps): Promise<Replay
   return result;
 }
 
-export interface RouteListedDeps {
-  bucket: string;
-  resolver: { resolve(key: string): Promise<Resolution> };
-  starter: WorkflowStarter;
+interface RoutePageDeps extends ReplayDeps {
   force: boolean;
   dryRun: boolean;
   replayId: string;
-  concurrency?: number;
 }
 
 /**
- * Routes listed objects like the router routes event records: longest match, disabled and unmatched counted, the
- * router's execution name and input (planExecution). Shared by POST /replay and the backfill state machine's task.
- * Throws on the first StartExecution failure (after the others in flight settle); counts what was done until then.
+ * Routes one page of listed objects with routeObject, as the router routes event records (the listing's key, ETag
+ * and size; a forced replay under its `…-r{replayId}` name). Throws on the first failure (after the others in
+ * flight settle); counts what was done until then.
  */
-export async function routeListedObjects(
-  objects: readonly ListedObject[],
-  deps: RouteListedDeps,
-  counts: RouteCounts & { sample?: ReplayResult['sample'] },
-): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (next < objects.length && failure === undefined) {
-      const object = objects[next++]!;
-      try {
-        await routeOne(object, deps, counts);
-      } catch (error) {
-        failure ??= error;
-      }
+async function routePage(objects: readonly ListedObject[], deps: RoutePageDeps, counts: RouteCounts & { sample?: ReplayResult['sample'] }): Promise<void> {
+  const name = deps.force ? (object: CaptureObject) => replayExecutionName(object, deps.replayId) : undefined;
+  const routeDeps: RouteObjectDeps = { ...deps, dryRun: deps.dryRun, ...(name ? { name } : {}) };
+  await forEachLimit(objects, deps.concurrency ?? 8, async (object) => {
+    const outcome = await routeObject({ bucket: deps.bucket, ...object }, routeDeps);
+    countOutcome(counts, outcome);
+    if (outcome.status === 'wouldStart' && counts.sample && counts.sample.length < SAMPLE_SIZE) {
+      const { name: executionName, input } = outcome.execution;
+      counts.sample.push({ key: object.key, name: executionName, modelId: input.modelId, mappingPrefix: input.mappingPrefix });
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency ?? 8, objects.length)) }, worker));
-  if (failure !== undefined) throw failure;
-}
-
-async function routeOne(object: ListedObject, deps: RouteListedDeps, counts: RouteCounts & { sample?: ReplayResult['sample'] }): Promise<void> {
-  if (!object.key.endsWith('.jsonl')) {
-    counts.ignored += 1;
-    return;
-  }
-  const { match } = await deps.resolver.resolve(object.key);
-  if (!match) {
-    counts.unrouted += 1;
-    return;
-  }
-  if (!match.mapping.enabled) {
-    counts.disabled += 1;
-    return;
-  }
-  const planned = planExecution({ bucket: deps.bucket, key: object.key, etag: object.etag, size: object.size }, match);
-  const name = deps.force ? replayExecutionName({ bucket: deps.bucket, key: object.key, etag: object.etag }, deps.replayId) : planned.name;
-  if (deps.dryRun) {
-    counts.wouldStart = (counts.wouldStart ?? 0) + 1;
-    if (counts.sample && counts.sample.length < SAMPLE_SIZE) {
-      counts.sample.push({ key: object.key, name, modelId: planned.input.modelId, mappingPrefix: planned.input.mappingPrefix });
-    }
-    return;
-  }
-  const result = await deps.starter.start({ name, input: planned.input });
-  if (result.started) counts.started += 1;
-  else counts.alreadyDelivered += 1;
+  });
 }
 
 /** The prefix to list: as given minus leading slashes (so `a//b/` lists what SageMaker wrote with '//'), ending in '/'. */
 function listingPrefix(input: string): string {
   const checked = validatePrefix(input);
-  if (!checked.ok) throw badRequest('prefix', checked.rule, checked.message);
+  if (!checked.ok) throw invalid('prefix', checked.rule, checked.message);
   const raw = input.replace(/^\/+/, '');
   return raw.endsWith('/') ? raw : `${raw}/`;
 }
@@ -256,16 +192,16 @@ interface HourRange {
 
 function hourRange(body: ReplayBody, now: Date, maxHours: number): HourRange | undefined {
   if (body.from === undefined) {
-    if (body.to !== undefined) throw badRequest('from', 'required', 'from is required when to is given');
+    if (body.to !== undefined) throw invalid('from', 'required', 'from is required when to is given');
     return undefined;
   }
   const from = new Date(body.from);
   const to = body.to === undefined ? now : new Date(body.to);
-  if (!(to.getTime() > from.getTime())) throw badRequest('to', 'after-from', `to (${to.toISOString()}) must be after from (${from.toISOString()})`);
+  if (!(to.getTime() > from.getTime())) throw invalid('to', 'after-from', `to (${to.toISOString()}) must be after from (${from.toISOString()})`);
   const start = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate(), from.getUTCHours());
   const count = Math.ceil((to.getTime() - start) / 3_600_000);
   if (count > maxHours) {
-    throw badRequest('to', 'max-range', `from..to spans ${count} hours, more than ${maxHours}; split it, or run the backfill state machine for the whole prefix`);
+    throw invalid('to', 'max-range', `from..to spans ${count} hours, more than ${maxHours}; split it, or run the backfill state machine for the whole prefix`);
   }
   const hours: string[] = [];
   for (let i = 0; i < count; i += 1) {
@@ -294,7 +230,7 @@ async function partitionRoots(prefix: string, lister: CaptureLister, maxSteps: n
   let startAfter: string | undefined;
   for (let step = 1; ; step += 1) {
     if (step > maxSteps) {
-      throw badRequest(
+      throw invalid(
         'from',
         'layout',
         `more than ${maxSteps} keys under ${prefix} are outside SageMaker's {endpoint}/{variant}/yyyy/mm/dd/hh/ layout; replay without from/to`,
@@ -326,15 +262,14 @@ function decodeToken(text: string): Token {
     token = undefined;
   }
   if (
-    !token ||
-    token.v !== 1 ||
+    token?.v !== 1 ||
     typeof token.p !== 'string' ||
     typeof token.rid !== 'string' ||
     !Number.isInteger(token.i) ||
     (token.i as number) < 0 ||
     (token.c !== undefined && typeof token.c !== 'string')
   ) {
-    throw badRequest('nextToken', 'token', 'nextToken is not one this API handed out');
+    throw invalid('nextToken', 'token', 'nextToken is not one this API handed out');
   }
   return token as Token;
 }

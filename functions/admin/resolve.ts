@@ -1,12 +1,12 @@
 /**
  * GET /resolve: what the router would do with one key, computed by the router's own code (MappingResolver for
- * the longest match, planExecution for the execution name and input).
+ * the longest match, planRoute for the decision, the execution name and its input: what routeObject runs).
  */
 import type { MappingItem, WorkflowInput } from '../../src/contracts.js';
 import type { CaptureLister } from '../../src/aws/capture-lister.js';
 import type { Resolution } from '../../src/routing/mapping-resolver.js';
-import { planExecution } from '../router/route-event.js';
-import { badRequest } from './http-errors.js';
+import { planRoute, type RouteDecision as Decision } from '../../src/routing/route-object.js';
+import { invalid } from './errors.js';
 
 export interface ResolveDeps {
   bucket: string;
@@ -23,7 +23,8 @@ export interface ResolveQuery {
   versionId?: string;
 }
 
-export type RouteDecision = 'start' | 'no-mapping' | 'mapping-disabled' | 'ignored-not-jsonl';
+/** The API's words for the route decision (`not-a-capture` is `ignored-not-jsonl` on the wire, as it always was). */
+export type RouteDecision = Exclude<Decision, 'not-a-capture'> | 'ignored-not-jsonl';
 
 export interface ResolveResult {
   bucket: string;
@@ -43,10 +44,11 @@ const MAX_KEY_BYTES = 1024;
 
 export async function resolveKey(query: ResolveQuery, deps: ResolveDeps): Promise<ResolveResult> {
   const { key } = query;
-  if (key === '') throw badRequest('key', 'required', 'key is required (the object key, as stored)');
+  if (key === '') throw invalid('key', 'required', 'key is required (the object key, as stored)');
   const bytes = Buffer.byteLength(key, 'utf8');
-  if (bytes > MAX_KEY_BYTES) throw badRequest('key', 'too-long', `key must be at most ${MAX_KEY_BYTES} bytes of UTF-8 (S3's limit), got ${bytes}`);
-  if (/[\u0000-\u001f\u007f]/.test(key)) throw badRequest('key', 'control-character', 'key must not contain control characters');
+  if (bytes > MAX_KEY_BYTES) throw invalid('key', 'too-long', `key must be at most ${MAX_KEY_BYTES} bytes of UTF-8 (S3's limit), got ${bytes}`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this check refuses
+  if (/[\u0000-\u001f\u007f]/.test(key)) throw invalid('key', 'control-character', 'key must not contain control characters');
 
   const resolution = await deps.resolver.resolve(key);
   let object: ResolveResult['object'];
@@ -57,16 +59,9 @@ export async function resolveKey(query: ResolveQuery, deps: ResolveDeps): Promis
     const stored = page.objects.find((o) => o.key === key);
     object = stored ? { found: true, etag: stored.etag, size: query.size ?? stored.size, source: 'bucket' } : { found: false, source: 'none' };
   }
-  const decision: RouteDecision = !key.endsWith('.jsonl')
-    ? 'ignored-not-jsonl'
-    : !resolution.match
-      ? 'no-mapping'
-      : resolution.match.mapping.enabled
-        ? 'start'
-        : 'mapping-disabled';
-  const execution = resolution.match
-    ? planExecution({ bucket: deps.bucket, key, etag: object.etag, versionId: query.versionId, size: object.size }, resolution.match)
-    : undefined;
+  const plan = planRoute({ bucket: deps.bucket, key, etag: object.etag, versionId: query.versionId, size: object.size }, resolution);
+  const decision: RouteDecision = plan.decision === 'not-a-capture' ? 'ignored-not-jsonl' : plan.decision;
+  const { execution } = plan;
   return {
     bucket: deps.bucket,
     key,

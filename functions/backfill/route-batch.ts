@@ -1,12 +1,11 @@
 /**
  * The task of the backfill state machine: one batch of objects from its Distributed Map (ItemReader
- * s3:listObjectsV2, ItemBatcher), routed exactly as POST /replay and the router route them.
+ * s3:listObjectsV2, ItemBatcher), routed by routeObject exactly as POST /replay and the router route them.
  */
-import type { ListedObject } from '../../src/aws/capture-lister.js';
-import type { WorkflowStarter } from '../../src/aws/workflow-starter.js';
+import { forEachLimit } from '../../src/concurrency.js';
 import { ConfigurationError } from '../../src/errors.js';
-import type { Resolution } from '../../src/routing/mapping-resolver.js';
-import { routeListedObjects, type RouteCounts } from '../admin/replay.js';
+import { replayExecutionName } from '../../src/routing/execution-name.js';
+import { countOutcome, emptyRouteCounts, routeObject, type CaptureObject, type RouteCounts, type RouteObjectDeps } from '../../src/routing/route-object.js';
 
 /** An item as the s3:listObjectsV2 ItemReader emits it (the ETag keeps S3's quotes). */
 export interface ListObjectsItem {
@@ -24,11 +23,10 @@ export interface BackfillBatchEvent {
   BatchInput: { bucket: string; force?: boolean; replayId?: string };
 }
 
-export interface BackfillDeps {
+export interface BackfillDeps extends Omit<RouteObjectDeps, 'dryRun' | 'name'> {
   /** The capture bucket: the only one the ingest workflow may read. */
   bucket: string;
-  resolver: { resolve(key: string): Promise<Resolution> };
-  starter: WorkflowStarter;
+  /** StartExecution calls in flight. Default 8: StartExecution is rate-limited per account and region. */
   concurrency?: number;
 }
 
@@ -40,12 +38,16 @@ export async function routeBatch(event: BackfillBatchEvent, deps: BackfillDeps):
     throw new ConfigurationError(`backfill input names bucket "${String(bucket)}", but this stack routes "${deps.bucket}" only`);
   }
   if (force && !replayId) throw new ConfigurationError('backfill with force needs a replayId (e.g. the execution start time)');
-  const objects: ListedObject[] = (event.Items ?? []).map((item) => {
+  const objects: CaptureObject[] = (event.Items ?? []).map((item) => {
     const etag = (item.Etag ?? item.ETag)?.replace(/^"(.*)"$/, '$1');
-    return { key: item.Key, size: item.Size ?? 0, ...(etag ? { etag } : {}) };
+    return { bucket, key: item.Key, size: item.Size ?? 0, ...(etag ? { etag } : {}) };
   });
-  const counts: RouteCounts = { started: 0, alreadyDelivered: 0, unrouted: 0, disabled: 0, ignored: 0 };
+  const counts = emptyRouteCounts();
+  const name = force && replayId ? (object: CaptureObject) => replayExecutionName(object, replayId) : undefined;
   // A StartExecution failure fails the batch; the Map retries it, and what started comes back as already delivered.
-  await routeListedObjects(objects, { ...deps, force, dryRun: false, replayId: replayId ?? '' }, counts);
+  await forEachLimit(objects, deps.concurrency ?? 8, async (object) => {
+    countOutcome(counts, await routeObject(object, { ...deps, ...(name ? { name } : {}) }));
+  });
+  deps.log('info', 'backfill batch routed', { items: objects.length, ...counts });
   return { items: objects.length, ...counts };
 }

@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
 
 /** One object of a listing, as the router's events describe it: decoded key, ETag without quotes. */
 export interface ListedObject {
@@ -53,7 +53,7 @@ export class S3CaptureLister implements CaptureLister {
   ) {}
 
   async list({ prefix, delimiter, maxKeys, continuationToken, startAfter }: ListRequest): Promise<ListingPage> {
-    let output;
+    let output: ListObjectsV2CommandOutput;
     try {
       output = await this.client.send(
         new ListObjectsV2Command({

@@ -16,6 +16,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { IngestionItem, WorkflowInput } from '../contracts.js';
 import type { HistoryEventLike } from '../diagnostics/execution-path.js';
+import { allPages, everyPage } from '../pagination.js';
 
 export interface ExecutionSummary {
   name: string;
@@ -41,8 +42,7 @@ export class ExecutionInspector {
   /** Newest first, as Step Functions lists them; stops at `since` and after `limit`. */
   async list(options: { status?: string; since?: Date; limit: number }): Promise<ExecutionSummary[]> {
     const out: ExecutionSummary[] = [];
-    let nextToken: string | undefined;
-    do {
+    const executions = everyPage(async (nextToken) => {
       const page = await this.sfn.send(
         new ListExecutionsCommand({
           stateMachineArn: this.names.stateMachineArn,
@@ -51,13 +51,13 @@ export class ExecutionInspector {
           nextToken,
         }),
       );
-      for (const e of page.executions ?? []) {
-        if (options.since && e.startDate && e.startDate < options.since) return out;
-        out.push({ name: e.name!, executionArn: e.executionArn!, status: String(e.status), startDate: e.startDate?.toISOString(), stopDate: e.stopDate?.toISOString() });
-        if (out.length >= options.limit) return out;
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
+      return { items: page.executions ?? [], next: page.nextToken };
+    });
+    for await (const e of executions) {
+      if (options.since && e.startDate && e.startDate < options.since) break;
+      out.push({ name: e.name!, executionArn: e.executionArn!, status: String(e.status), startDate: e.startDate?.toISOString(), stopDate: e.stopDate?.toISOString() });
+      if (out.length >= options.limit) break;
+    }
     return out;
   }
 
@@ -89,14 +89,10 @@ export class ExecutionInspector {
   }
 
   async history(executionArn: string): Promise<HistoryEventLike[]> {
-    const events: HistoryEventLike[] = [];
-    let nextToken: string | undefined;
-    do {
+    return allPages(async (nextToken) => {
       const page = await this.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, includeExecutionData: true, nextToken }));
-      events.push(...((page.events ?? []) as HistoryEventLike[]));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return events;
+      return { items: (page.events ?? []) as HistoryEventLike[], next: page.nextToken };
+    });
   }
 
   /** The ASL the state machine runs (for drawing it). */

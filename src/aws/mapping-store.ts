@@ -71,6 +71,16 @@ export class MappingConflictError extends Error {
   }
 }
 
+/** No mapping is stored under that prefix (get or delete of one). */
+export class MappingNotFoundError extends Error {
+  readonly prefix: string;
+  constructor(prefix: string, options?: ErrorOptions) {
+    super(`no mapping for prefix "${prefix}"`, options);
+    this.name = 'MappingNotFoundError';
+    this.prefix = prefix;
+  }
+}
+
 /** A pagination cursor of listMappings that this store did not hand out. */
 export class InvalidMappingCursorError extends Error {
   constructor(message: string, options?: ErrorOptions) {

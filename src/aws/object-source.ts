@@ -1,4 +1,4 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { CaptureUnreadableError } from '../errors.js';
 
@@ -38,7 +38,7 @@ const UNREADABLE = new Set([
  */
 export function createObjectSource(s3: S3Client): OpenObject {
   return async ({ bucket, key, versionId }) => {
-    let out;
+    let out: GetObjectCommandOutput;
     try {
       out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
     } catch (err) {

@@ -7,6 +7,7 @@ import type { ExecutionDetail, ExecutionInspector } from '../aws/execution-inspe
 import type { IngestionItem } from '../contracts.js';
 import { executionPath, readableCause, type ExecutionPath } from './execution-path.js';
 import { explain, type Explanation } from './explain.js';
+import { mapLimit } from '../concurrency.js';
 
 export interface ListedExecution {
   name: string;
@@ -117,18 +118,4 @@ function quarantineOf(ingestion: IngestionItem | undefined, path: ExecutionPath 
     if (match) return match[0];
   }
   return undefined;
-}
-
-async function mapLimit<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }

@@ -6,14 +6,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { METRICS_NAMESPACE, SERVICE_NAME, redactSecrets, type LogFn, type MetricsSink } from './telemetry.js';
+import { METRICS_NAMESPACE, SERVICE_NAME, redactSecrets, type LogFn, type MetricsSink, type TelemetryPorts } from './telemetry.js';
 
-export interface Telemetry {
+export interface Telemetry extends TelemetryPorts {
   logger: Logger;
-  log: LogFn;
-  metrics: MetricsSink;
-  /** Adds the Lambda context (request id, cold start, function name) to the following log lines. */
-  addContext(context: Context | undefined): void;
 }
 
 /**
@@ -40,8 +36,9 @@ export function createTelemetry(functionName: string, deployedName: string = fun
     logger,
     log,
     metrics,
+    // Adds the Lambda context (request id, cold start, function name) to the following log lines.
     addContext(context) {
-      if (context && typeof context.functionName === 'string') logger.addContext(context);
+      if (context && typeof context.functionName === 'string') logger.addContext(context as Context);
     },
   };
 }

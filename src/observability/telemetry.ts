@@ -98,3 +98,27 @@ export function emfLineMetrics(write: (line: string) => void, functionName: stri
 
 /** For deps where metrics are optional. */
 export const noMetrics: MetricsSink = { add() {} };
+
+/** For deps where the log is optional: writes nothing. */
+export const noLog: LogFn = () => undefined;
+
+/**
+ * What a function's handler observes with: the ports its use cases take, and a hook that adds the Lambda
+ * context (request id, cold start) to the lines that follow. Lambdas pass Powertools (./powertools.ts); the local
+ * stack and the tests pass {@link lineTelemetry}.
+ */
+export interface TelemetryPorts {
+  log: LogFn;
+  metrics: MetricsSink;
+  addContext(context: { functionName?: unknown } | undefined): void;
+}
+
+/**
+ * JSON log lines (with a `function` field, as Powertools writes them) and EMF metric lines, to one writer.
+ *
+ * @example
+ * const telemetry = lineTelemetry((line) => lines.push(line), 'router');
+ */
+export function lineTelemetry(write: (line: string) => void, functionName: string, now: () => number = Date.now): TelemetryPorts {
+  return { log: jsonLineLog(write, { function: functionName }), metrics: emfLineMetrics(write, functionName, now), addContext: () => undefined };
+}

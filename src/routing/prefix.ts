@@ -49,6 +49,7 @@ export type PrefixValidation =
 
 // C0 controls, DEL and C1 controls: invisible in consoles and logs, so a mapping holding one could never be read
 // back or typed by an operator.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this rule refuses
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const utf8 = new TextEncoder();

@@ -8,10 +8,11 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createAdminServer } from '../../local/admin-server.js';
-import type { AdminDeps } from '../../functions/admin/app.js';
-import { S3CaptureLister } from '../../src/aws/capture-lister.js';
+import { buildAdminDeps, type AdminDeps } from '../../functions/admin/app.js';
 import { DynamoDbMappingStore } from '../../src/aws/dynamodb-mapping-store.js';
-import { SfnWorkflowStarter } from '../../src/aws/sfn-workflow-starter.js';
+import type { MappingStore } from '../../src/aws/mapping-store.js';
+import type { WorkflowStarter } from '../../src/aws/workflow-starter.js';
+import { lineTelemetry } from '../../src/observability/telemetry.js';
 import { createTables } from '../../local/table-definitions.js';
 import { ROOT } from './cloudformation.js';
 import { startDynalite, type DynaliteServer } from './dynalite-server.js';
@@ -34,7 +35,7 @@ export interface AdminHarness {
   s3: S3rverServer;
   sfn: SfnStubServer;
   store: DynamoDbMappingStore;
-  starter: SfnWorkflowStarter;
+  starter: WorkflowStarter;
   s3Client: S3Client;
   logs: string[];
   /** Sets the admin API's clock (undefined: the real one). */
@@ -55,7 +56,6 @@ export async function startAdminHarness(overrides: Partial<AdminDeps> = {}): Pro
   const logs: string[] = [];
   let clock: Date | undefined;
 
-  // The deps read the current store through a getter, so reset() can swap in a fresh table.
   let store!: DynamoDbMappingStore;
   const freshTable = async () => {
     const tableName = `mappings-${++generation}`;
@@ -65,20 +65,23 @@ export async function startAdminHarness(overrides: Partial<AdminDeps> = {}): Pro
   await freshTable();
   await s3.createBucket(BUCKET);
 
-  const starter = new SfnWorkflowStarter(sfnClient, STATE_MACHINE_ARN);
-  const deps: AdminDeps = {
-    get store() {
-      return store;
+  // The admin function's own wiring (buildAdminDeps), with the emulators' clients and JSON-line telemetry.
+  const { store: storeOverride, ...otherOverrides } = overrides;
+  const deps = buildAdminDeps(
+    {
+      mappingsTable: 'replaced-below',
+      stateMachineArn: STATE_MACHINE_ARN,
+      captureBucket: BUCKET,
+      allowlist: ['arthur.example.com', '*.arthur.ai', '127.0.0.1'],
+      mappingSecretArnPrefix: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:capture-router/',
+      replayMaxObjects: 1000,
     },
-    starter,
-    lister: new S3CaptureLister(s3Client, BUCKET),
-    bucket: BUCKET,
-    allowlist: ['arthur.example.com', '*.arthur.ai', '127.0.0.1'],
-    mappingSecretArnPrefix: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:capture-router/',
-    write: (line) => void logs.push(line),
-    now: () => clock ?? new Date(),
-    ...overrides,
-  };
+    { dynamodb: dynamo, sfn: sfnClient, s3: s3Client },
+    { telemetry: lineTelemetry((line) => void logs.push(line), 'admin'), now: () => clock ?? new Date(), ...otherOverrides },
+  );
+  // The deps read the current store through a getter, so reset() can swap in a fresh table.
+  Object.defineProperty(deps, 'store', { get: (): MappingStore => storeOverride ?? store });
+  const { starter } = deps;
   const server = createAdminServer({ deps });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -104,7 +107,7 @@ export async function startAdminHarness(overrides: Partial<AdminDeps> = {}): Pro
       if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
       const response = await fetch(`${url}${path}`, { method, headers, body });
       const text = await response.text();
-      let parsed: unknown = undefined;
+      let parsed: unknown;
       if (text !== '') {
         try {
           parsed = JSON.parse(text);

@@ -12,12 +12,15 @@ import { startDynalite, type DynaliteServer } from '../../support/dynalite-serve
 import { captureKey, objectCreatedEvent } from '../../support/s3-event.js';
 import { startSfnStubServer, type SfnStubServer } from '../../support/sfn-stub-server.js';
 import { MODEL_A, STATE_MACHINE_ARN } from '../../support/admin-harness.js';
+import { lineTelemetry, noLog, noMetrics } from '../../../src/observability/telemetry.js';
+import { buildBackfillDeps, createBackfillHandler } from '../../../functions/backfill/app.js';
 
 let db: DynaliteServer;
 let sfn: SfnStubServer;
 let sfnClient: SFNClient;
 let store: DynamoDbMappingStore;
 let n = 0;
+let table = '';
 beforeAll(async () => {
   [db, sfn] = await Promise.all([startDynalite(), startSfnStubServer({ stateMachineArns: [STATE_MACHINE_ARN] })]);
   sfnClient = new SFNClient({ endpoint: sfn.endpoint, region: 'us-east-1', credentials: { accessKeyId: 't', secretAccessKey: 't' } });
@@ -27,7 +30,7 @@ afterAll(async () => {
   await Promise.all([db.close(), sfn.close()]);
 });
 beforeEach(async () => {
-  const table = `mappings-${++n}`;
+  table = `mappings-${++n}`;
   await createTables(db.client(), join(ROOT, 'serverless.yml'), { MappingsTable: table });
   store = new DynamoDbMappingStore(db.client(), table);
   await store.putMapping({ prefix: 'captures/fraud/', modelId: MODEL_A });
@@ -38,6 +41,8 @@ const deps = () => ({
   bucket: 'datacapture',
   resolver: new MappingResolver((prefixes) => store.getMappings(prefixes)),
   starter: new SfnWorkflowStarter(sfnClient, STATE_MACHINE_ARN),
+  log: noLog,
+  metrics: noMetrics,
 });
 /** Items as the Distributed Map's s3:listObjectsV2 ItemReader emits them: the ETag keeps S3's quotes. */
 const items = (count: number) =>
@@ -54,7 +59,6 @@ describe('the backfill state machine’s RouteBatch task', () => {
     const batch = items(10);
     await routeEvent(objectCreatedEvent(...batch.slice(0, 4).map((i) => ({ key: i.Key, eTag: i.Etag.replace(/"/g, ''), size: i.Size }))), {
       ...deps(),
-      write: () => undefined,
     });
     const routerInputs = sfn.executions.map((e) => e.input);
 
@@ -73,5 +77,20 @@ describe('the backfill state machine’s RouteBatch task', () => {
     await expect(routeBatch({ Items: items(1), BatchInput: { bucket: 'someone-elses' } }, deps())).rejects.toMatchObject({
       name: 'ConfigurationError',
     });
+  });
+
+  it('runs as the backfill function wires it (buildBackfillDeps), starting forced replays under the replay id, and logs the batch', async () => {
+    const lines: string[] = [];
+    const handler = createBackfillHandler(
+      buildBackfillDeps(
+        { captureBucket: 'datacapture', mappingsTable: table, stateMachineArn: STATE_MACHINE_ARN },
+        { dynamodb: db.client(), sfn: sfnClient },
+        { telemetry: lineTelemetry((l) => void lines.push(l), 'backfill') },
+      ),
+    );
+    const result = await handler({ Items: items(3), BatchInput: { bucket: 'datacapture', force: true, replayId: '20260101T000000Z' } }, {} as never);
+    expect(result).toEqual({ items: 3, started: 3, alreadyDelivered: 0, unrouted: 0, disabled: 0, ignored: 0 });
+    expect(sfn.executions.map((e) => e.name)).toEqual([expect.stringMatching(/-r20260101T000000Z$/), expect.stringMatching(/-r20260101T000000Z$/), expect.stringMatching(/-r20260101T000000Z$/)]);
+    expect(lines.map((l) => JSON.parse(l))).toContainEqual(expect.objectContaining({ level: 'INFO', message: 'backfill batch routed', function: 'backfill', items: 3, started: 3 }));
   });
 });

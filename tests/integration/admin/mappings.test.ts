@@ -5,6 +5,7 @@ import { createAdminHandler } from '../../../functions/admin/app.js';
 import { S3CaptureLister } from '../../../src/aws/capture-lister.js';
 import { BUCKET, MODEL_A, MODEL_B, MODEL_C, startAdminHarness, type AdminHarness } from '../../support/admin-harness.js';
 import { ROOT } from '../../support/cloudformation.js';
+import { noLog, noMetrics } from '../../../src/observability/telemetry.js';
 
 let h: AdminHarness;
 beforeAll(async () => {
@@ -138,7 +139,8 @@ describe('mappings CRUD over HTTP', () => {
       lister: new S3CaptureLister(h.s3Client, BUCKET),
       bucket: BUCKET,
       allowlist: ['app.arthur.ai'],
-      write: () => undefined,
+      log: noLog,
+      metrics: noMetrics,
     });
     const result = (await handler(JSON.parse(data!), {} as never)) as { statusCode: number; body: string };
     expect(result.statusCode).toBe(201);

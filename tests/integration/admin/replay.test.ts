@@ -4,6 +4,7 @@ import { routeEvent } from '../../../functions/router/route-event.js';
 import { MappingResolver } from '../../../src/routing/mapping-resolver.js';
 import { BUCKET, MODEL_A, MODEL_B, startAdminHarness, type AdminHarness } from '../../support/admin-harness.js';
 import { captureKey, objectCreatedEvent } from '../../support/s3-event.js';
+import { noLog, noMetrics } from '../../../src/observability/telemetry.js';
 
 let h: AdminHarness;
 const HOURS = ['10', '11', '12', '13', '14'];
@@ -36,7 +37,8 @@ async function deliverWithRouter(subset: typeof files): Promise<void> {
   await routeEvent(objectCreatedEvent(...subset.map((f) => ({ key: f.key, eTag: f.etag, size: f.size }))), {
     resolver: new MappingResolver((prefixes) => h.store.getMappings(prefixes)),
     starter: h.starter,
-    write: () => undefined,
+    log: noLog,
+      metrics: noMetrics,
     concurrency: 16,
   });
 }

@@ -4,6 +4,7 @@ import { routeEvent } from '../../../functions/router/route-event.js';
 import { MappingResolver } from '../../../src/routing/mapping-resolver.js';
 import { BUCKET, MODEL_A, MODEL_B, MODEL_C, startAdminHarness, type AdminHarness } from '../../support/admin-harness.js';
 import { objectCreatedEvent } from '../../support/s3-event.js';
+import { noLog, noMetrics } from '../../../src/observability/telemetry.js';
 
 let h: AdminHarness;
 beforeAll(async () => {
@@ -34,7 +35,8 @@ describe('GET /resolve', () => {
     await routeEvent(objectCreatedEvent(...specs), {
       resolver: new MappingResolver((prefixes) => h.store.getMappings(prefixes)),
       starter: h.starter,
-      write: () => undefined,
+      log: noLog,
+      metrics: noMetrics,
     });
     const started = new Map(h.sfn.executions.map((e) => [JSON.parse(e.input).key as string, { name: e.name, input: JSON.parse(e.input) }]));
 
@@ -82,7 +84,8 @@ describe('GET /resolve', () => {
     await routeEvent(objectCreatedEvent({ key, eTag: etag, size: content.length }), {
       resolver: new MappingResolver((prefixes) => h.store.getMappings(prefixes)),
       starter: h.starter,
-      write: () => undefined,
+      log: noLog,
+      metrics: noMetrics,
     });
     expect(h.sfn.executions.map((e) => e.name)).toEqual([response.body.execution.name]);
   });

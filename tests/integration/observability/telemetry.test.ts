@@ -117,7 +117,7 @@ describe('Powertools telemetry', () => {
     const starter = { start: async ({ name }: { name: string }) => ({ started: true, executionArn: `arn:aws:states:us-east-1:1:execution:x:${name}` }) };
     const record = (key: string) => ({ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKET }, object: { key, eTag: 'e', size: 1 } } });
     output = captureOutput();
-    await routeEvent({ Records: [record(KEY), record('other/f.jsonl')] } as never, { resolver, starter: starter as never, write: () => {}, log: telemetry.log, metrics: telemetry.metrics });
+    await routeEvent({ Records: [record(KEY), record('other/f.jsonl')] } as never, { resolver, starter: starter as never, log: telemetry.log, metrics: telemetry.metrics });
 
     expect(metric(output, 'FilesRouted')).toEqual([expect.objectContaining({ Function: 'router', ModelId: MODEL, FilesRouted: 1 })]);
     expect(metric(output, 'FilesUnrouted')).toEqual([expect.objectContaining({ Function: 'router', Reason: 'no-mapping', FilesUnrouted: 1 })]);

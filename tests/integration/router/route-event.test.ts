@@ -9,6 +9,7 @@ import { MappingResolver } from '../../../src/routing/mapping-resolver.js';
 import { createMappingsTable, startDynalite, type DynaliteServer } from '../../support/dynalite-server.js';
 import { captureKey, objectCreatedEvent, s3TestEvent } from '../../support/s3-event.js';
 import { startSfnStubServer, type SfnStubServer } from '../../support/sfn-stub-server.js';
+import { emfLineMetrics, jsonLineLog } from '../../../src/observability/telemetry.js';
 
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:capture-router-ingest';
 
@@ -38,12 +39,15 @@ beforeEach(async () => {
   lines = [];
 });
 
+const write = (line: string) => void lines.push(line);
+
 /** The router as handler.ts wires it, with a fresh cache, against dynalite and the Step Functions stub. */
 function deps(options: { ttlMs?: number; now?: () => number } = {}): RouteEventDeps {
   return {
     resolver: new MappingResolver((prefixes) => store.getMappings(prefixes), options),
     starter: new SfnWorkflowStarter(sfnClient, ARN),
-    write: (line) => void lines.push(line),
+    log: jsonLineLog(write),
+    metrics: emfLineMetrics(write, 'router'),
   };
 }
 const logs = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);

@@ -5,6 +5,7 @@ import type { StartWorkflowRequest, StartWorkflowResult } from '../../../src/aws
 import type { MappingItem } from '../../../src/contracts.js';
 import { MappingResolver } from '../../../src/routing/mapping-resolver.js';
 import { objectCreatedRecord, type ObjectCreatedSpec } from '../../support/s3-event.js';
+import { emfLineMetrics, jsonLineLog } from '../../../src/observability/telemetry.js';
 
 function mapping(prefix: string, extra: Partial<MappingItem> = {}): MappingItem {
   return { prefix, modelId: `model-${prefix.replace(/\W/g, '')}`, enabled: true, createdAt: '', updatedAt: '', ...extra };
@@ -19,6 +20,7 @@ function record(encodedKey: string, extra: Omit<ObjectCreatedSpec, 'key' | 'enco
 function harness(items: MappingItem[], starter?: (request: StartWorkflowRequest) => Promise<StartWorkflowResult>) {
   const rows = new Map(items.map((item) => [item.prefix, item]));
   const lines: string[] = [];
+  const write = (line: string) => void lines.push(line);
   const started: StartWorkflowRequest[] = [];
   const names = new Set<string>();
   const deps: RouteEventDeps = {
@@ -33,8 +35,8 @@ function harness(items: MappingItem[], starter?: (request: StartWorkflowRequest)
           return { started: true, alreadyExists: false, executionArn: `arn:aws:states:us-east-1:123456789012:execution:ingest:${request.name}` };
         }),
     },
-    write: (line) => void lines.push(line),
-    now: () => 1_714_568_731_123,
+    log: jsonLineLog(write),
+    metrics: emfLineMetrics(write, 'router', () => 1_714_568_731_123),
   };
   const logs = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   return { deps, started, logs };

@@ -1,0 +1,85 @@
+/**
+ * The upload Lambda's composition: configuration, dependencies from S3 and Secrets Manager clients, the middy
+ * handler (which gives each upload the time left before the Lambda deadline and middy's abort signal).
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { ArthurApi } from '../../src/arthur/api.js';
+import { assertAllowedHost, parseAllowlist } from '../../src/arthur/host-policy.js';
+import { HttpArthurApi } from '../../src/arthur/http-arthur-api.js';
+import type { AwsClients } from '../../src/aws/clients.js';
+import { createObjectSource } from '../../src/aws/object-source.js';
+import { createTokenProvider, type GetToken } from '../../src/aws/token-provider.js';
+import { envReader } from '../../src/config.js';
+import type { UploadPartEvent, UploadPartResult } from '../../src/contracts.js';
+import { correlation } from '../../src/observability/correlation.js';
+import { createTelemetry } from '../../src/observability/powertools.js';
+import { withFields, type TelemetryPorts } from '../../src/observability/telemetry.js';
+import { uploadPart, type UploadPartDeps } from './upload-part.js';
+
+export interface UploadConfig {
+  defaultHost: string;
+  defaultSecretArn: string;
+  allowlist: string[];
+  timeoutMs: number;
+  /** The `Function` metric dimension (AWS_LAMBDA_FUNCTION_NAME); default `upload`. */
+  functionName?: string;
+}
+
+/**
+ * Reads the upload function's configuration; throws naming the first missing or invalid variable, and when the
+ * stack's own default host fails its own allowlist (finding out at the first upload would be too late).
+ */
+export function readUploadConfig(env: Readonly<Record<string, string | undefined>>): UploadConfig {
+  const read = envReader('upload', env);
+  const defaultHost = read.string('ARTHUR_HOST');
+  const defaultSecretArn = read.string('ARTHUR_TOKEN_SECRET_ARN');
+  const allowlist = parseAllowlist(read.string('ARTHUR_HOST_ALLOWLIST'));
+  const timeoutMs = read.integer('ARTHUR_TIMEOUT_MS', { min: 1, fallback: 120_000, unit: 'milliseconds' });
+  assertAllowedHost(defaultHost, allowlist);
+  const functionName = read.optionalString('AWS_LAMBDA_FUNCTION_NAME');
+  return { defaultHost, defaultSecretArn, allowlist, timeoutMs, ...(functionName ? { functionName } : {}) };
+}
+
+/** What every invocation shares; the handler adds the time budget, the abort signal and the correlated log. */
+export interface UploadHandlerDeps extends Omit<UploadPartDeps, 'log' | 'signal'> {
+  telemetry: TelemetryPorts;
+}
+
+/** Time kept back from the Lambda deadline so the client's own timeout (a retried error) fires first. */
+const DEADLINE_MARGIN_MS = 1_000;
+
+export function buildUploadDeps(
+  config: UploadConfig,
+  clients: Pick<AwsClients, 's3' | 'secrets'>,
+  overrides: { telemetry?: TelemetryPorts; getToken?: GetToken; arthur?: ArthurApi; timeoutMs?: number } = {},
+): UploadHandlerDeps {
+  return {
+    openPart: createObjectSource(clients.s3),
+    getToken: overrides.getToken ?? createTokenProvider(clients.secrets),
+    arthur: overrides.arthur ?? new HttpArthurApi(),
+    defaultHost: config.defaultHost,
+    defaultSecretArn: config.defaultSecretArn,
+    allowlist: config.allowlist,
+    timeoutMs: overrides.timeoutMs ?? config.timeoutMs,
+    // Powertools Logger and Metrics: JSON lines with the Lambda context, EMF metrics; secret-named fields redacted.
+    telemetry: overrides.telemetry ?? createTelemetry('upload', config.functionName ?? 'upload'),
+  };
+}
+
+export function createUploadHandler(deps: UploadHandlerDeps) {
+  const { telemetry, ...rest } = deps;
+  /** The file's correlation fields (bucket, key, modelId, executionName) and the part, on every line of the invocation. */
+  const logFor = (event: Partial<UploadPartEvent> | undefined) =>
+    withFields(telemetry.log, { ...correlation(event?.request), partIndex: event?.part?.index, partKey: event?.part?.key });
+  return middy(async (event: UploadPartEvent, context: Context, opts?: { signal?: AbortSignal }): Promise<UploadPartResult> => {
+    telemetry.addContext(context);
+    const remaining = context?.getRemainingTimeInMillis?.();
+    const budget = remaining === undefined ? rest.timeoutMs : Math.min(rest.timeoutMs, Math.max(1, remaining - DEADLINE_MARGIN_MS));
+    return uploadPart(event, { ...rest, timeoutMs: budget, signal: opts?.signal, log: logFor(event), metrics: telemetry.metrics });
+  }).onError((request) => {
+    // Typed errors carry no token (the client never puts it in a message); the event holds only references.
+    const err = request.error as (Error & { status?: number }) | undefined;
+    logFor(request.event as Partial<UploadPartEvent> | undefined)('error', 'upload failed', { errorName: err?.name, errorMessage: err?.message, status: err?.status });
+  });
+}

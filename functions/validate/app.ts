@@ -1,0 +1,77 @@
+/**
+ * The validate Lambda's composition: configuration, dependencies from an S3 client, the middy handler.
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { createArtifactStore } from '../../src/aws/artifact-store.js';
+import type { AwsClients } from '../../src/aws/clients.js';
+import { createObjectSource } from '../../src/aws/object-source.js';
+import type { PartLimits } from '../../src/capture/index.js';
+import { envReader } from '../../src/config.js';
+import type { ValidationResult, WorkflowInput } from '../../src/contracts.js';
+import { correlation } from '../../src/observability/correlation.js';
+import { createTelemetry } from '../../src/observability/powertools.js';
+import { withFields, type TelemetryPorts } from '../../src/observability/telemetry.js';
+import { validateCapture, type ValidateDeps } from './validate-capture.js';
+
+export interface ValidateConfig {
+  artifactsBucket: string;
+  limits: PartLimits;
+  /**
+   * Path-style S3 addressing (S3_FORCE_PATH_STYLE, default false). AWS needs none; an emulator such as s3rver
+   * does, and whoever points the function at one says so here rather than the code guessing from an endpoint.
+   */
+  s3ForcePathStyle: boolean;
+  /** The `Function` metric dimension (AWS_LAMBDA_FUNCTION_NAME); default `validate`. */
+  functionName?: string;
+}
+
+/** 10 MiB / 10,000 records per part: far below what one invocation streams in seconds; a failed part costs one re-send. */
+export const DEFAULT_PART_LIMITS: PartLimits = { maxBytes: 10 * 1024 * 1024, maxRecords: 10_000 };
+
+/** Reads the validate function's configuration; throws naming the first missing or invalid variable. */
+export function readValidateConfig(env: Readonly<Record<string, string | undefined>>): ValidateConfig {
+  const read = envReader('validate', env);
+  const functionName = read.optionalString('AWS_LAMBDA_FUNCTION_NAME');
+  return {
+    artifactsBucket: read.string('ARTIFACTS_BUCKET'),
+    limits: {
+      maxBytes: read.integer('MAX_PART_BYTES', { min: 1, fallback: DEFAULT_PART_LIMITS.maxBytes, unit: 'bytes' }),
+      maxRecords: read.integer('MAX_PART_RECORDS', { min: 1, fallback: DEFAULT_PART_LIMITS.maxRecords }),
+    },
+    s3ForcePathStyle: read.boolean('S3_FORCE_PATH_STYLE', false),
+    ...(functionName ? { functionName } : {}),
+  };
+}
+
+export interface ValidateHandlerDeps extends Omit<ValidateDeps, 'log'> {
+  telemetry: TelemetryPorts;
+}
+
+export function buildValidateDeps(config: ValidateConfig, clients: Pick<AwsClients, 's3'>, overrides: { telemetry?: TelemetryPorts } = {}): ValidateHandlerDeps {
+  const telemetry = overrides.telemetry ?? createTelemetry('validate', config.functionName ?? 'validate');
+  return {
+    openObject: createObjectSource(clients.s3),
+    putArtifact: createArtifactStore(clients.s3, config.artifactsBucket),
+    artifactsBucket: config.artifactsBucket,
+    limits: config.limits,
+    metrics: telemetry.metrics,
+    telemetry,
+  };
+}
+
+export function createValidateHandler(deps: ValidateHandlerDeps) {
+  const { telemetry, ...rest } = deps;
+  return middy<WorkflowInput, ValidationResult>()
+    .handler(async (event: WorkflowInput, context: Context) => {
+      telemetry.addContext(context);
+      const log = withFields(telemetry.log, correlation(event));
+      const result = await validateCapture(event, { ...rest, log });
+      log('info', 'parts ready', { parts: result.parts.length, quarantineKey: result.quarantineKey });
+      return result;
+    })
+    .onError((request) => {
+      const err = request.error as Error | undefined;
+      withFields(telemetry.log, correlation(request.event))('error', 'validation failed', { errorName: err?.name, errorMessage: err?.message });
+    });
+}
