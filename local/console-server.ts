@@ -1,19 +1,14 @@
 /**
- * The local console: one page that shows the mappings, the recent capture files with their status (delivered,
- * partial, rejected, failed, running, or not routed and why), and one execution drawn on the state machine's graph
- * with the path it took and its retries. It polls, so files appear as they arrive.
- *
- * Served by `capture-router local` on port base + 5 (the admin API keeps N+3), path /console. Reads only through the
- * same adapters as the CLI (`ExecutionInspector`) and the router (mapping resolution), so what it shows is what
- * `capture-router executions show` prints.
+ * The local console (/console): mappings, recent capture files with their status, and one execution drawn on the
+ * state machine's graph. What it reads and why: docs/LOCAL.md, "Console".
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ExecutionInspector } from '../src/aws/execution-inspector.js';
 import { executionReport, listExecutions } from '../src/diagnostics/execution-report.js';
 import type { MappingItem } from '../src/contracts.js';
 import { renderAslSvg } from '../src/diagnostics/asl-graph.js';
 import type { Resolution } from '../src/routing/mapping-resolver.js';
+import { closeServer, listen, LOOPBACK } from './net.js';
 
 export interface ConsoleDeps {
   inspector: ExecutionInspector;
@@ -95,22 +90,9 @@ export async function startConsoleServer(deps: ConsoleDeps): Promise<ConsoleServ
   };
 
   const server: Server = createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(deps.port ?? 0, deps.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${deps.host ?? '127.0.0.1'}:${port}/console`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const host = deps.host ?? LOOPBACK;
+  const port = await listen(server, deps.port ?? 0, host);
+  return { url: `http://${host}:${port}/console`, close: () => closeServer(server) };
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
