@@ -11,8 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { isJson, readBody, sendAwsJson } from '../../local/aws-json-protocol.js';
+import { closeServer, listen } from '../../local/net.js';
 
 export interface StubExecution {
   executionArn: string;
@@ -130,8 +130,7 @@ export async function startSfnStubServer(options: SfnStubOptions = {}): Promise<
   };
 
   const server = createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, 0);
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -146,8 +145,7 @@ export async function startSfnStubServer(options: SfnStubOptions = {}): Promise<
       faults.length = 0;
     },
     close() {
-      server.closeAllConnections();
-      return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      return closeServer(server);
     },
   };
 }
