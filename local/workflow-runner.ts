@@ -1,12 +1,6 @@
 /**
- * Runs statemachines/*.asl.yml — the very file `osls package` deploys — on aws-local-stepfunctions.
- *
- * The file holds CloudFormation intrinsics (`Fn::GetAtt` of functions, `Ref` of tables, `Fn::Sub`); they are
- * resolved here to local names first. Lambda task states run local functions bound by state name; DynamoDB
- * service-integration states (`arn:aws:states:::dynamodb:*`) run against the DynamoDB client given (dynalite
- * locally), with the Parameters the state resolved. `$$.State.RetryCount`, which the engine does not provide, is
- * supplied to the Task states that pass it in their Parameters (see `emulateRetryCount`). Used by the workflow
- * tests and by the local stack's Step Functions endpoint.
+ * Runs statemachines/*.asl.yml — the very file `osls package` deploys — on aws-local-stepfunctions, its intrinsics
+ * resolved to local names and its task states bound to local functions (docs/LOCAL.md, "The workflow runner").
  */
 import '../src/polyfills.js';
 import { readFileSync } from 'node:fs';

@@ -15,14 +15,9 @@ interface S3rverStore {
 }
 
 /**
- * Makes s3rver's PUT atomic, as S3's is. s3rver 3.7.1 writes the object file in place (truncate, then write) and
- * answers (and emits its event) once the bytes are handed to the write stream, not once they are on disk. So a
- * reader of the object — ValidateCapture, started by the very event of the PUT — could see an empty or partial
- * file, and a second PUT of the same key truncates the file under a running execution (seen here: a re-put made
- * the first execution fail with CaptureRejectedError). Writing to a temporary file and renaming it over the
- * object gives readers either the old bytes or the new ones, never a mix; a reader that opened the old file keeps
- * it. The metadata file is still written after the rename, as s3rver does, so for a moment a reader may pair the
- * new bytes with the old ETag.
+ * Makes s3rver's PUT atomic, as S3's is: the bytes go to a temporary file renamed over the object, so a reader
+ * (ValidateCapture, started by the PUT's own event) sees the old bytes or the new ones, never a truncated mix.
+ * Why s3rver 3.7.1 needs it: docs/LOCAL.md, "S3".
  */
 export function makePutsAtomic(server: S3rver): void {
   const store = (server as unknown as { store: S3rverStore }).store;

@@ -71,18 +71,11 @@ export class DetailStore {
       offset += n;
       const data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
       let start = 0;
-      let nl: number;
-      while ((nl = data.indexOf(10, start)) !== -1) {
-        const lineAt = valid;
+      for (let nl = data.indexOf(10, start); nl !== -1; nl = data.indexOf(10, start)) {
         const length = nl - start + 1;
-        let entry: JournalEntry | undefined;
-        try {
-          entry = JSON.parse(data.toString('utf8', start, nl)) as JournalEntry;
-        } catch {
-          entry = undefined;
-        }
-        if (!entry || typeof entry.name !== 'string' || !STATUSES.includes(entry.status) || typeof entry.startMs !== 'number') return valid;
-        this.restored.push({ ...entry, at: lineAt, length });
+        const entry = journalEntry(data.toString('utf8', start, nl));
+        if (!entry) return valid;
+        this.restored.push({ ...entry, at: valid, length });
         valid += length;
         start = nl + 1;
       }
@@ -133,4 +126,16 @@ export class DetailStore {
     this.at = at;
     this.length = length;
   }
+}
+
+/** A journal line as an entry, or undefined if it is not one (cut by a crash, or not JSON). */
+function journalEntry(line: string): JournalEntry | undefined {
+  let entry: JournalEntry;
+  try {
+    entry = JSON.parse(line) as JournalEntry;
+  } catch {
+    return undefined;
+  }
+  if (!entry || typeof entry.name !== 'string' || !STATUSES.includes(entry.status) || typeof entry.startMs !== 'number') return undefined;
+  return entry;
 }

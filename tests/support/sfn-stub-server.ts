@@ -57,7 +57,7 @@ export interface SfnStubOptions {
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
 // The characters Step Functions refuses in names: whitespace, brackets, wildcards, these specials, controls.
-const FORBIDDEN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
+const FORBIDDEN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\p{Cc}]/u;
 const MAX_INPUT_BYTES = 256 * 1024;
 
 class StubError extends Error {
@@ -95,7 +95,7 @@ export async function startSfnStubServer(options: SfnStubOptions = {}): Promise<
     if (executions.some((e) => e.stateMachineArn === stateMachineArn && e.name === name)) {
       throw new StubError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
     }
-    const executionArn = stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const execution: StubExecution = { executionArn, stateMachineArn, name, input, startDate: new Date() };
     executions.push(execution);
     return { executionArn, startDate: execution.startDate.getTime() / 1000 };

@@ -5,8 +5,9 @@ import { type SfnContext, requireMachine } from '../machine.js';
 import { seconds } from '../paging.js';
 import { type Body, ServiceError } from '../protocol.js';
 
-// The characters Step Functions refuses in names: whitespace, brackets, wildcards, these specials, controls.
-const FORBIDDEN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
+// The characters Step Functions refuses in names: whitespace, brackets, wildcards, these specials, controls
+// (\p{Cc}: U+0000–U+001F and U+007F–U+009F).
+const FORBIDDEN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\p{Cc}]/u;
 const MAX_INPUT_BYTES = 256 * 1024;
 
 export function startExecution(ctx: SfnContext, body: Body): unknown {
