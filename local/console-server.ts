@@ -43,38 +43,12 @@ export async function startConsoleServer(deps: ConsoleDeps): Promise<ConsoleServ
   let definition: unknown;
   const getDefinition = async () => (definition ??= await deps.inspector.definition());
 
-  const overview = async () => {
-    const [mappings, objects, running] = await Promise.all([
-      deps.listMappings(),
-      deps.listFiles(),
-      listExecutions(deps.inspector, { status: 'RUNNING', limit: 100 }),
-    ]);
-    const runningByKey = new Map(running.filter((r) => r.key).map((r) => [r.key!, r]));
-    // SageMaker keys end in yyyy/mm/dd/hh/MM-SS-mmm-uuid: newest last in key order.
-    const recent = objects.filter((o) => o.key.endsWith('.jsonl')).sort((a, b) => (a.key < b.key ? 1 : -1)).slice(0, MAX_FILES);
-    const files: ConsoleFile[] = await Promise.all(
-      recent.map(async (o): Promise<ConsoleFile> => {
-        const run = runningByKey.get(o.key);
-        if (run) return { key: o.key, size: o.size, status: 'RUNNING', modelId: run.modelId, executionName: run.name };
-        const record = await deps.inspector.ingestion(`${deps.captureBucket}/${o.key}`);
-        if (record) {
-          return { key: o.key, size: o.size, status: record.status, modelId: record.modelId, executionName: record.executionName, ...(record.error ? { detail: record.error } : {}) };
-        }
-        const { match } = await deps.resolve(o.key);
-        if (!match) return { key: o.key, size: o.size, status: 'NOT_ROUTED', detail: 'no mapping matches this key' };
-        if (!match.mapping.enabled) return { key: o.key, size: o.size, status: 'NOT_ROUTED', detail: `mapping ${match.prefix} is disabled`, modelId: match.mapping.modelId };
-        return { key: o.key, size: o.size, status: 'PENDING', detail: `routed to ${match.mapping.modelId}; no execution yet`, modelId: match.mapping.modelId };
-      }),
-    );
-    return { captureBucket: deps.captureBucket, mappings, files };
-  };
-
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://console');
     try {
       if (req.method !== 'GET') return send(res, 405, 'text/plain', 'GET only');
       if (url.pathname === '/' || url.pathname === '/console' || url.pathname === '/console/') return send(res, 200, 'text/html; charset=utf-8', PAGE);
-      if (url.pathname === '/console/api/overview') return send(res, 200, 'application/json', JSON.stringify(await overview()));
+      if (url.pathname === '/console/api/overview') return send(res, 200, 'application/json', JSON.stringify(await overview(deps)));
       if (url.pathname === '/console/api/graph') return send(res, 200, 'image/svg+xml', renderAslSvg(await getDefinition()));
       if (url.pathname === '/console/api/execution') {
         const target = url.searchParams.get('name') ?? (url.searchParams.get('file') ? `s3://${deps.captureBucket}/${url.searchParams.get('file')}` : '');
@@ -93,6 +67,33 @@ export async function startConsoleServer(deps: ConsoleDeps): Promise<ConsoleServ
   const host = deps.host ?? LOOPBACK;
   const port = await listen(server, deps.port ?? 0, host);
   return { url: `http://${host}:${port}/console`, close: () => closeServer(server) };
+}
+
+/** The mappings and the newest capture files, each with what became of it. */
+async function overview(deps: ConsoleDeps): Promise<{ captureBucket: string; mappings: MappingItem[]; files: ConsoleFile[] }> {
+  const [mappings, objects, running] = await Promise.all([
+    deps.listMappings(),
+    deps.listFiles(),
+    listExecutions(deps.inspector, { status: 'RUNNING', limit: 100 }),
+  ]);
+  const runningByKey = new Map(running.filter((r) => r.key).map((r) => [r.key!, r]));
+  // SageMaker keys end in yyyy/mm/dd/hh/MM-SS-mmm-uuid: newest last in key order.
+  const recent = objects.filter((o) => o.key.endsWith('.jsonl')).sort((a, b) => (a.key < b.key ? 1 : -1)).slice(0, MAX_FILES);
+  const files: ConsoleFile[] = await Promise.all(
+    recent.map(async (o): Promise<ConsoleFile> => {
+      const run = runningByKey.get(o.key);
+      if (run) return { key: o.key, size: o.size, status: 'RUNNING', modelId: run.modelId, executionName: run.name };
+      const record = await deps.inspector.ingestion(`${deps.captureBucket}/${o.key}`);
+      if (record) {
+        return { key: o.key, size: o.size, status: record.status, modelId: record.modelId, executionName: record.executionName, ...(record.error ? { detail: record.error } : {}) };
+      }
+      const { match } = await deps.resolve(o.key);
+      if (!match) return { key: o.key, size: o.size, status: 'NOT_ROUTED', detail: 'no mapping matches this key' };
+      if (!match.mapping.enabled) return { key: o.key, size: o.size, status: 'NOT_ROUTED', detail: `mapping ${match.prefix} is disabled`, modelId: match.mapping.modelId };
+      return { key: o.key, size: o.size, status: 'PENDING', detail: `routed to ${match.mapping.modelId}; no execution yet`, modelId: match.mapping.modelId };
+    }),
+  );
+  return { captureBucket: deps.captureBucket, mappings, files };
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {

@@ -15,10 +15,10 @@ import { startArthurReceiver, type ArthurReceiver } from './arthur-receiver.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localSfnClient } from './clients.js';
 import { Closers } from './closers.js';
 import { startConsoleService } from './console-service.js';
-import { startDynamoDbService } from './dynamodb/service.js';
+import { type DynamoDbService, startDynamoDbService } from './dynamodb/service.js';
 import type { DeadLetter as AsyncDeadLetter } from './lambda/async-invoker.js';
-import { startRouterService } from './lambda/router-service.js';
-import { startS3Service } from './s3/service.js';
+import { type RouterService, startRouterService } from './lambda/router-service.js';
+import { type S3Service, startS3Service } from './s3/service.js';
 import type { SfnEndpoint } from './sfn/index.js';
 import { startStepFunctionsService } from './sfn/service.js';
 import { CAPTURE_BUCKET, type StackNames, stackNames } from './stack-names.js';
@@ -128,27 +128,31 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
+/** What every service start needs from the options. */
+interface StackContext {
+  options: LocalStackOptions;
+  port: (offset: number) => number;
+  names: StackNames;
+  write: (line: string) => void;
+  arthurToken: string;
+  root: string;
+  dataDir: { dataDir?: string };
+}
+
 /** Starts every service in order of need, each registering its close; the first failure closes what started. */
 async function assemble(options: LocalStackOptions, closers: Closers): Promise<LocalStack> {
   const base = options.portBase ?? 0;
-  const port = (offset: number) => (base > 0 ? base + offset : 0);
-  const names = stackNames(options.stackName);
-  const write = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
-  const arthurToken = options.arthurToken ?? `local-${randomBytes(12).toString('hex')}`;
-  const root = options.rootDir ?? DEFAULT_ROOT;
-  const dataDir = options.dataDir ? { dataDir: options.dataDir } : {};
-
-  const s3 = await startS3Service({ port: port(0), ...dataDir, buckets: [CAPTURE_BUCKET, names.artifactsBucket], captureBucket: CAPTURE_BUCKET }, closers);
-  const dynamodb = await startDynamoDbService(
-    {
-      port: port(1),
-      ...dataDir,
-      serverlessYml: join(root, 'serverless.yml'),
-      tables: { MappingsTable: names.mappingsTable, IngestionsTable: names.ingestionsTable },
-      ...(options.dynamodbFault ? { fault: options.dynamodbFault } : {}),
-    },
-    closers,
-  );
+  const ctx: StackContext = {
+    options,
+    port: (offset) => (base > 0 ? base + offset : 0),
+    names: stackNames(options.stackName),
+    write: options.log ?? ((line: string) => void process.stdout.write(`${line}\n`)),
+    arthurToken: options.arthurToken ?? `local-${randomBytes(12).toString('hex')}`,
+    root: options.rootDir ?? DEFAULT_ROOT,
+    dataDir: options.dataDir ? { dataDir: options.dataDir } : {},
+  };
+  const { names, port, write, arthurToken } = ctx;
+  const { s3, dynamodb } = await startStorage(ctx, closers);
   const receiver = options.arthurHost ? undefined : await startReceiver(arthurToken, port(4), options, closers);
   const arthurHost = options.arthurHost ?? receiver!.url;
 
@@ -156,13 +160,13 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
   const sfn = await startStepFunctionsService(
     {
       port: port(2),
-      definitionPath: join(root, 'statemachines', 'ingest.asl.yml'),
+      definitionPath: join(ctx.root, 'statemachines', 'ingest.asl.yml'),
       names,
       tasks: workflowTaskStates(() => tasks!),
       dynamodb: dynamodb.client,
       ...(options.retryIntervalMs !== undefined ? { retryIntervalMs: options.retryIntervalMs } : {}),
       ...(options.sfnHistoryLimit !== undefined ? { historyLimit: options.sfnHistoryLimit } : {}),
-      ...dataDir,
+      ...ctx.dataDir,
     },
     closers,
   );
@@ -185,21 +189,52 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
     { port: port(5), clients, names, stateMachineArn: sfn.stateMachineArn, mappingStore: tasks.mappingStore, resolver: tasks.resolver },
     closers,
   );
-
   const endpoints = { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: sfn.endpoint.url, admin: admin.url, arthur: arthurHost, console: consoleUrl };
+  return stackApi({ ctx, endpoints, stateMachineArn: sfn.stateMachineArn, sfn: sfn.endpoint, receiver, router, tasks, closers });
+}
+
+async function startStorage(ctx: StackContext, closers: Closers): Promise<{ s3: S3Service; dynamodb: DynamoDbService }> {
+  const { names, port } = ctx;
+  const s3 = await startS3Service({ port: port(0), ...ctx.dataDir, buckets: [CAPTURE_BUCKET, names.artifactsBucket], captureBucket: CAPTURE_BUCKET }, closers);
+  const dynamodb = await startDynamoDbService(
+    {
+      port: port(1),
+      ...ctx.dataDir,
+      serverlessYml: join(ctx.root, 'serverless.yml'),
+      tables: { MappingsTable: names.mappingsTable, IngestionsTable: names.ingestionsTable },
+      ...(ctx.options.dynamodbFault ? { fault: ctx.options.dynamodbFault } : {}),
+    },
+    closers,
+  );
+  return { s3, dynamodb };
+}
+
+/** The LocalStack handle over the started services. */
+function stackApi(parts: {
+  ctx: StackContext;
+  endpoints: LocalStack['endpoints'];
+  stateMachineArn: string;
+  sfn: SfnEndpoint;
+  receiver: ArthurReceiver | undefined;
+  router: RouterService;
+  tasks: LocalTasks;
+  closers: Closers;
+}): LocalStack {
+  const { ctx, endpoints, stateMachineArn, sfn, router, closers } = parts;
+  const { names, arthurToken } = ctx;
   const { invoker } = router;
-  const mappingStore = tasks.mappingStore;
+  const mappingStore = parts.tasks.mappingStore;
   return {
     endpoints,
-    env: stackEnv(endpoints, names, { stateMachineArn: sfn.stateMachineArn, arthurToken }),
+    env: stackEnv(endpoints, names, { stateMachineArn, arthurToken }),
     captureBucket: CAPTURE_BUCKET,
     artifactsBucket: names.artifactsBucket,
     mappingsTable: names.mappingsTable,
     ingestionsTable: names.ingestionsTable,
-    stateMachineArn: sfn.stateMachineArn,
+    stateMachineArn,
     arthurToken,
-    receiver,
-    sfn: sfn.endpoint,
+    receiver: parts.receiver,
+    sfn,
     dlq: invoker.dlq,
     routed: router.routed,
     notifications: router.notifications,
@@ -213,8 +248,8 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
           await invoker.settle();
           continue;
         }
-        await sfn.endpoint.waitForIdle();
-        if (invoker.inFlight === 0 && sfn.endpoint.running() === 0) return;
+        await sfn.waitForIdle();
+        if (invoker.inFlight === 0 && sfn.running() === 0) return;
       }
     },
     close: () => closers.closeAll(),
