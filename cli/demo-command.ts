@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ListExecutionsCommand, type SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { checkCaptureFile } from '../src/capture/index.js';
 import { allPages } from '../src/pagination.js';
@@ -82,14 +82,12 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
   if (unknown.length > 0) throw new UsageError(`demo: unknown option "${unknown[0]}"\n\n${HELP}`);
 
   const { startLocalStack } = await import('../local/stack.js');
+  const { localClients } = await import('../local/clients.js');
   const logs: string[] = [];
   io.out('Starting the local stack (S3, DynamoDB, Step Functions, Arthur receiver) …');
   const stack = await startLocalStack({ portBase: 0, rootDir: packageRoot(), log: (line) => logs.push(line), retryIntervalMs: 200 });
   try {
-    const clientConfig = { region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
-    const s3 = new S3Client({ ...clientConfig, endpoint: stack.endpoints.s3, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
-    const sfn = new SFNClient({ ...clientConfig, endpoint: stack.endpoints.sfn });
-    const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: stack.endpoints.dynamodb });
+    const { s3, sfn, dynamodb } = localClients(stack.endpoints);
 
     for (const model of MODELS) {
       await stack.putMapping(model.prefix, model.modelId, { description: `demo: ${model.name}` });

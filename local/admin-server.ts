@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Context } from 'aws-lambda';
 import { createAdminHandler, type AdminDeps } from '../functions/admin/app.js';
 import type { AdminEvent, AdminResult } from '../functions/admin/middleware.js';
+import { closeServer, listen, LOOPBACK } from './net.js';
 
 export interface AdminServerOptions {
   deps: AdminDeps;
@@ -52,6 +53,13 @@ export function createAdminServer(options: AdminServerOptions): Server {
     res.writeHead(result.statusCode ?? 200, headers);
     res.end(payload);
   }
+}
+
+/** The admin API served on loopback: its URL, and close(). */
+export async function startAdminServer(options: AdminServerOptions & { port?: number }): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createAdminServer(options);
+  const port = await listen(server, options.port ?? 0, LOOPBACK);
+  return { url: `http://${LOOPBACK}:${port}`, close: () => closeServer(server) };
 }
 
 /** The HTTP API payload 2.0 event for a request, as API Gateway builds it. */

@@ -115,7 +115,7 @@ export class CaptureGenerator {
         break;
       case 'jsonl':
         input = side('INPUT', 'application/jsonlines', features.map((r) => JSON.stringify({ features: r })).join('\n'), 'JSON');
-        output = side('OUTPUT', 'application/jsonlines', scores.map((p) => JSON.stringify({ predicted_label: Number(p) > 0.5 ? 1 : 0, score: Number(p) })).join('\n') + '\n', 'JSON');
+        output = side('OUTPUT', 'application/jsonlines', `${scores.map((p) => JSON.stringify({ predicted_label: Number(p) > 0.5 ? 1 : 0, score: Number(p) })).join('\n')}\n`, 'JSON');
         break;
       case 'flatList':
         input = side('INPUT', 'application/json', JSON.stringify({ instances: features[0].filter((v) => typeof v === 'number') }), 'JSON');

@@ -1,19 +1,14 @@
 /**
- * The local console: one page that shows the mappings, the recent capture files with their status (delivered,
- * partial, rejected, failed, running, or not routed and why), and one execution drawn on the state machine's graph
- * with the path it took and its retries. It polls, so files appear as they arrive.
- *
- * Served by `capture-router local` on port base + 5 (the admin API keeps N+3), path /console. Reads only through the
- * same adapters as the CLI (`ExecutionInspector`) and the router (mapping resolution), so what it shows is what
- * `capture-router executions show` prints.
+ * The local console (/console): mappings, recent capture files with their status, and one execution drawn on the
+ * state machine's graph. What it reads and why: docs/LOCAL.md, "Console".
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ExecutionInspector } from '../src/aws/execution-inspector.js';
 import { executionReport, listExecutions } from '../src/diagnostics/execution-report.js';
 import type { MappingItem } from '../src/contracts.js';
 import { renderAslSvg } from '../src/diagnostics/asl-graph.js';
 import type { Resolution } from '../src/routing/mapping-resolver.js';
+import { closeServer, listen, LOOPBACK } from './net.js';
 
 export interface ConsoleDeps {
   inspector: ExecutionInspector;
@@ -48,38 +43,12 @@ export async function startConsoleServer(deps: ConsoleDeps): Promise<ConsoleServ
   let definition: unknown;
   const getDefinition = async () => (definition ??= await deps.inspector.definition());
 
-  const overview = async () => {
-    const [mappings, objects, running] = await Promise.all([
-      deps.listMappings(),
-      deps.listFiles(),
-      listExecutions(deps.inspector, { status: 'RUNNING', limit: 100 }),
-    ]);
-    const runningByKey = new Map(running.filter((r) => r.key).map((r) => [r.key!, r]));
-    // SageMaker keys end in yyyy/mm/dd/hh/MM-SS-mmm-uuid: newest last in key order.
-    const recent = objects.filter((o) => o.key.endsWith('.jsonl')).sort((a, b) => (a.key < b.key ? 1 : -1)).slice(0, MAX_FILES);
-    const files: ConsoleFile[] = await Promise.all(
-      recent.map(async (o): Promise<ConsoleFile> => {
-        const run = runningByKey.get(o.key);
-        if (run) return { key: o.key, size: o.size, status: 'RUNNING', modelId: run.modelId, executionName: run.name };
-        const record = await deps.inspector.ingestion(`${deps.captureBucket}/${o.key}`);
-        if (record) {
-          return { key: o.key, size: o.size, status: record.status, modelId: record.modelId, executionName: record.executionName, ...(record.error ? { detail: record.error } : {}) };
-        }
-        const { match } = await deps.resolve(o.key);
-        if (!match) return { key: o.key, size: o.size, status: 'NOT_ROUTED', detail: 'no mapping matches this key' };
-        if (!match.mapping.enabled) return { key: o.key, size: o.size, status: 'NOT_ROUTED', detail: `mapping ${match.prefix} is disabled`, modelId: match.mapping.modelId };
-        return { key: o.key, size: o.size, status: 'PENDING', detail: `routed to ${match.mapping.modelId}; no execution yet`, modelId: match.mapping.modelId };
-      }),
-    );
-    return { captureBucket: deps.captureBucket, mappings, files };
-  };
-
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://console');
     try {
       if (req.method !== 'GET') return send(res, 405, 'text/plain', 'GET only');
       if (url.pathname === '/' || url.pathname === '/console' || url.pathname === '/console/') return send(res, 200, 'text/html; charset=utf-8', PAGE);
-      if (url.pathname === '/console/api/overview') return send(res, 200, 'application/json', JSON.stringify(await overview()));
+      if (url.pathname === '/console/api/overview') return send(res, 200, 'application/json', JSON.stringify(await overview(deps)));
       if (url.pathname === '/console/api/graph') return send(res, 200, 'image/svg+xml', renderAslSvg(await getDefinition()));
       if (url.pathname === '/console/api/execution') {
         const target = url.searchParams.get('name') ?? (url.searchParams.get('file') ? `s3://${deps.captureBucket}/${url.searchParams.get('file')}` : '');
@@ -95,22 +64,36 @@ export async function startConsoleServer(deps: ConsoleDeps): Promise<ConsoleServ
   };
 
   const server: Server = createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(deps.port ?? 0, deps.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${deps.host ?? '127.0.0.1'}:${port}/console`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const host = deps.host ?? LOOPBACK;
+  const port = await listen(server, deps.port ?? 0, host);
+  return { url: `http://${host}:${port}/console`, close: () => closeServer(server) };
+}
+
+/** The mappings and the newest capture files, each with what became of it. */
+async function overview(deps: ConsoleDeps): Promise<{ captureBucket: string; mappings: MappingItem[]; files: ConsoleFile[] }> {
+  const [mappings, objects, running] = await Promise.all([
+    deps.listMappings(),
+    deps.listFiles(),
+    listExecutions(deps.inspector, { status: 'RUNNING', limit: 100 }),
+  ]);
+  const runningByKey = new Map(running.filter((r) => r.key).map((r) => [r.key!, r]));
+  // SageMaker keys end in yyyy/mm/dd/hh/MM-SS-mmm-uuid: newest last in key order.
+  const recent = objects.filter((o) => o.key.endsWith('.jsonl')).sort((a, b) => (a.key < b.key ? 1 : -1)).slice(0, MAX_FILES);
+  const files: ConsoleFile[] = await Promise.all(
+    recent.map(async (o): Promise<ConsoleFile> => {
+      const run = runningByKey.get(o.key);
+      if (run) return { key: o.key, size: o.size, status: 'RUNNING', modelId: run.modelId, executionName: run.name };
+      const record = await deps.inspector.ingestion(`${deps.captureBucket}/${o.key}`);
+      if (record) {
+        return { key: o.key, size: o.size, status: record.status, modelId: record.modelId, executionName: record.executionName, ...(record.error ? { detail: record.error } : {}) };
+      }
+      const { match } = await deps.resolve(o.key);
+      if (!match) return { key: o.key, size: o.size, status: 'NOT_ROUTED', detail: 'no mapping matches this key' };
+      if (!match.mapping.enabled) return { key: o.key, size: o.size, status: 'NOT_ROUTED', detail: `mapping ${match.prefix} is disabled`, modelId: match.mapping.modelId };
+      return { key: o.key, size: o.size, status: 'PENDING', detail: `routed to ${match.mapping.modelId}; no execution yet`, modelId: match.mapping.modelId };
+    }),
+  );
+  return { captureBucket: deps.captureBucket, mappings, files };
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {

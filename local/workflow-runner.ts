@@ -1,12 +1,6 @@
 /**
- * Runs statemachines/*.asl.yml — the very file `osls package` deploys — on aws-local-stepfunctions.
- *
- * The file holds CloudFormation intrinsics (`Fn::GetAtt` of functions, `Ref` of tables, `Fn::Sub`); they are
- * resolved here to local names first. Lambda task states run local functions bound by state name; DynamoDB
- * service-integration states (`arn:aws:states:::dynamodb:*`) run against the DynamoDB client given (dynalite
- * locally), with the Parameters the state resolved. `$$.State.RetryCount`, which the engine does not provide, is
- * supplied to the Task states that pass it in their Parameters (see `emulateRetryCount`). Used by the workflow
- * tests and by the local stack's Step Functions endpoint.
+ * Runs statemachines/*.asl.yml — the very file `osls package` deploys — on aws-local-stepfunctions, its intrinsics
+ * resolved to local names and its task states bound to local functions (docs/LOCAL.md, "The workflow runner").
  */
 import '../src/polyfills.js';
 import { readFileSync } from 'node:fs';
@@ -100,14 +94,61 @@ export interface WorkflowRunner {
 const DYNAMODB_INTEGRATION = /^arn:aws[a-z-]*:states:::dynamodb:(getItem|putItem|updateItem|deleteItem)$/;
 
 export function createWorkflowRunner(options: WorkflowRunnerOptions): WorkflowRunner {
-  const region = options.resolve?.region ?? 'us-east-1';
-  const accountId = options.resolve?.accountId ?? '000000000000';
-  const partition = options.resolve?.partition ?? 'aws';
-  const stateMachineName = options.stateMachineName ?? 'ingest';
-  const stateMachineArn = `arn:${partition}:states:${region}:${accountId}:stateMachine:${stateMachineName}`;
+  const where: MachineIds = {
+    region: options.resolve?.region ?? 'us-east-1',
+    accountId: options.resolve?.accountId ?? '000000000000',
+    partition: options.resolve?.partition ?? 'aws',
+    stateMachineName: options.stateMachineName ?? 'ingest',
+  };
+  const stateMachineArn = `arn:${where.partition}:states:${where.region}:${where.accountId}:stateMachine:${where.stateMachineName}`;
+  const definition = loadDefinition(options, where);
 
+  // The engine runs a copy: `definition` stays the file as deployed (DescribeStateMachine answers with it).
+  // A JSON copy, not structuredClone: under jest the latter builds objects of another realm, whose prototype the
+  // engine's plain-object test rejects, and it would then pass Parameters through unevaluated.
+  const engineDefinition = structuredJson(definition) as StateMachineDefinition;
+  const retryCountFields = emulateRetryCount(engineDefinition, options.definitionPath);
+  const handlers = bindTaskStates(definition, options);
+  const retryIntervalOverrides =
+    typeof options.retryIntervalOverrides === 'number'
+      ? Object.fromEntries(statesWithRetry(definition).map((name) => [name, options.retryIntervalOverrides as number]))
+      : options.retryIntervalOverrides;
+
+  // Validation runs once here (asl-validator); the resolved ARNs are local ones, so ARN checks stay on.
+  const machine = new StateMachine(engineDefinition);
+  const run: RunContext = { machine, ids: where, stateMachineArn, handlers, retryCountFields, retryIntervalOverrides };
+  const start = (name: string, input: unknown): WorkflowExecution => startExecution(run, name, input);
+  return {
+    definition,
+    stateMachineArn,
+    start,
+    run: (name, input) => start(name, input).done,
+  };
+}
+
+/** Where the machine lives: what its ARNs and the file's pseudo parameters are made of. */
+interface MachineIds {
+  region: string;
+  accountId: string;
+  partition: string;
+  stateMachineName: string;
+}
+
+/** What every execution of one runner shares. */
+interface RunContext {
+  machine: StateMachine;
+  ids: MachineIds;
+  stateMachineArn: string;
+  handlers: Record<string, (input: any) => Promise<any>>;
+  retryCountFields: Map<string, string[][]>;
+  retryIntervalOverrides: Record<string, number | number[]> | undefined;
+}
+
+/** The definition file with its CloudFormation intrinsics resolved to local names. */
+function loadDefinition(options: WorkflowRunnerOptions, ids: MachineIds): StateMachineDefinition {
+  const { region, accountId, partition } = ids;
   const raw = parseYaml(readFileSync(options.definitionPath, 'utf8')) as unknown;
-  const definition = resolveIntrinsics(raw, {
+  return resolveIntrinsics(raw, {
     functionArn: (id) =>
       options.resolve?.functions?.[id] ?? `arn:${partition}:lambda:${region}:${accountId}:function:${id}`,
     ref: (id) => {
@@ -128,69 +169,49 @@ export function createWorkflowRunner(options: WorkflowRunnerOptions): WorkflowRu
       return `arn:${partition}:dynamodb:${region}:${accountId}:table/${name}`;
     },
   }) as StateMachineDefinition;
+}
 
-  // The engine runs a copy: `definition` stays the file as deployed (DescribeStateMachine answers with it).
-  // A JSON copy, not structuredClone: under jest the latter builds objects of another realm, whose prototype the
-  // engine's plain-object test rejects, and it would then pass Parameters through unevaluated.
-  const engineDefinition = structuredJson(definition) as StateMachineDefinition;
-  const retryCountFields = emulateRetryCount(engineDefinition, options.definitionPath);
-  const handlers = bindTaskStates(definition, options);
-  const retryIntervalOverrides =
-    typeof options.retryIntervalOverrides === 'number'
-      ? Object.fromEntries(statesWithRetry(definition).map((name) => [name, options.retryIntervalOverrides as number]))
-      : options.retryIntervalOverrides;
-
-  // Validation runs once here (asl-validator); the resolved ARNs are local ones, so ARN checks stay on.
-  const machine = new StateMachine(engineDefinition);
-
-  function start(name: string, input: unknown): WorkflowExecution {
-    const executionArn = `arn:${partition}:states:${region}:${accountId}:execution:${stateMachineName}:${name}`;
-    const startDate = new Date();
-    const events: WorkflowEvent[] = [];
-    // `let`, cleared at the end: the endpoint keeps every execution for the life of the process, and the engine's
-    // execution object (its whole context) is needed only while it runs.
-    let execution: ReturnType<StateMachine['run']> | undefined = machine.run(input as never, {
-      // Retry counts are per execution: a fresh counter for each run.
-      overrides: { taskResourceLocalHandlers: withRetryCounts(handlers, retryCountFields), retryIntervalOverrides },
-      context: {
-        Execution: { Id: executionArn, Name: name, RoleArn: `arn:${partition}:iam::${accountId}:role/local` },
-        StateMachine: { Id: stateMachineArn, Name: stateMachineName },
-        // The engine keeps one context for the whole execution; a getter gives each state the time it reads it,
-        // as `$$.State.EnteredTime` does in AWS (an updatedAt written after the uploads is later than the start).
-        State: {
-          get EnteredTime() {
-            return new Date().toISOString();
-          },
+function startExecution(ctx: RunContext, name: string, input: unknown): WorkflowExecution {
+  const { partition, region, accountId, stateMachineName } = ctx.ids;
+  const executionArn = `arn:${partition}:states:${region}:${accountId}:execution:${stateMachineName}:${name}`;
+  const startDate = new Date();
+  const events: WorkflowEvent[] = [];
+  // `let`, cleared at the end: the endpoint keeps every execution for the life of the process, and the engine's
+  // execution object (its whole context) is needed only while it runs.
+  let execution: ReturnType<StateMachine['run']> | undefined = ctx.machine.run(input as never, {
+    // Retry counts are per execution: a fresh counter for each run.
+    overrides: { taskResourceLocalHandlers: withRetryCounts(ctx.handlers, ctx.retryCountFields), retryIntervalOverrides: ctx.retryIntervalOverrides },
+    context: {
+      Execution: { Id: executionArn, Name: name, RoleArn: `arn:${partition}:iam::${accountId}:role/local` },
+      StateMachine: { Id: ctx.stateMachineArn, Name: stateMachineName },
+      // The engine keeps one context for the whole execution; a getter gives each state the time it reads it,
+      // as `$$.State.EnteredTime` does in AWS (an updatedAt written after the uploads is later than the start).
+      State: {
+        get EnteredTime() {
+          return new Date().toISOString();
         },
       },
-    });
-    // Passed as arguments, not captured: the closures below must not keep `execution` alive once it is cleared.
-    const collected = (async (eventLogs: AsyncGenerator<WorkflowEvent>) => {
-      for await (const event of eventLogs) events.push(event);
-    })(execution.eventLogs);
-    const done = (async (result: Promise<unknown>): Promise<WorkflowRun> => {
-      let ending: Pick<WorkflowRun, 'status' | 'output' | 'error' | 'cause'>;
-      try {
-        ending = { status: 'SUCCEEDED', output: await result };
-      } catch (err) {
-        ending = describeEnding(err);
-      }
-      await collected;
-      execution = undefined;
-      // One literal, not spreads: V8 gave every spread-built run a hidden class of its own (~200 bytes each, for
-      // every execution the endpoint keeps whole).
-      const { status, output, error, cause } = ending;
-      return { name, executionArn, input, startDate, events, status, output, error, cause, stopDate: new Date() };
-    })(execution.result);
-    return { name, executionArn, startDate, events, done, abort: () => execution?.abort() };
-  }
-
-  return {
-    definition,
-    stateMachineArn,
-    start,
-    run: (name, input) => start(name, input).done,
-  };
+    },
+  });
+  // Passed as arguments, not captured: the closures below must not keep `execution` alive once it is cleared.
+  const collected = (async (eventLogs: AsyncGenerator<WorkflowEvent>) => {
+    for await (const event of eventLogs) events.push(event);
+  })(execution.eventLogs);
+  const done = (async (result: Promise<unknown>): Promise<WorkflowRun> => {
+    let ending: Pick<WorkflowRun, 'status' | 'output' | 'error' | 'cause'>;
+    try {
+      ending = { status: 'SUCCEEDED', output: await result };
+    } catch (err) {
+      ending = describeEnding(err);
+    }
+    await collected;
+    execution = undefined;
+    // One literal, not spreads: V8 gave every spread-built run a hidden class of its own (~200 bytes each, for
+    // every execution the endpoint keeps whole).
+    const { status, output, error, cause } = ending;
+    return { name, executionArn, input, startDate, events, status, output, error, cause, stopDate: new Date() };
+  })(execution.result);
+  return { name, executionArn, startDate, events, done, abort: () => execution?.abort() };
 }
 
 function describeEnding(err: unknown): Pick<WorkflowRun, 'status' | 'error' | 'cause'> {

@@ -4,13 +4,14 @@
  * POSTs to 4 other models (the receiver refuses partner IDs a model already holds).
  */
 import '../../src/polyfills.js';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CaptureGenerator } from '../../local/capture-generator.js';
+import { localS3Client } from '../../local/clients.js';
 import { startLocalStack } from '../../local/stack.js';
 
 const files = Number(process.argv[2] ?? 1000);
@@ -43,13 +44,7 @@ function capture(i: number): { key: string; endpoint: number; body: Buffer; reco
 // partner IDs but not payloads, and full histories for the newest 1,000 executions only.
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
 const stack = await startLocalStack({ portBase: 0, rootDir, log: () => {}, stackName: 'bench', dataDir, storeReceivedInferences: false, sfnHistoryLimit: 1000, diagnosticsLimit: 1000 });
-const s3 = new S3Client({
-  endpoint: stack.endpoints.s3,
-  region: 'us-east-1',
-  forcePathStyle: true,
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID!, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY! },
-});
+const s3 = localS3Client(stack.endpoints.s3);
 for (let e = 0; e < ENDPOINTS; e++) await stack.putMapping(`bench/endpoint-${e}/`, stackModel(e));
 
 async function throughStack(from: number, to: number): Promise<void> {

@@ -51,12 +51,14 @@ const DEADLINE_MARGIN_MS = 1_000;
 
 export function buildUploadDeps(
   config: UploadConfig,
-  clients: Pick<AwsClients, 's3' | 'secrets'>,
+  clients: Pick<AwsClients, 's3'> & Partial<Pick<AwsClients, 'secrets'>>,
   overrides: { telemetry?: TelemetryPorts; getToken?: GetToken; arthur?: ArthurApi; timeoutMs?: number } = {},
 ): UploadHandlerDeps {
+  const getToken = overrides.getToken ?? (clients.secrets ? createTokenProvider(clients.secrets) : undefined);
+  if (!getToken) throw new Error('buildUploadDeps: give a Secrets Manager client (clients.secrets) or a getToken override');
   return {
     openPart: createObjectSource(clients.s3),
-    getToken: overrides.getToken ?? createTokenProvider(clients.secrets),
+    getToken,
     arthur: overrides.arthur ?? new HttpArthurApi(),
     defaultHost: config.defaultHost,
     defaultSecretArn: config.defaultSecretArn,

@@ -6,11 +6,12 @@
  * Needs Debian's chromium at /usr/bin/chromium (CI installs it); skipped with a message where it is absent.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { stackS3 } from '../support/stack-clients.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -34,13 +35,7 @@ let browser: import('playwright-core').BrowserContext | undefined;
 describeWithChromium('local console (headless Chromium)', () => {
   beforeAll(async () => {
     stack = await startLocalStack({ portBase: 0, retryIntervalMs: 0, routerRetryDelaysMs: [10, 10], log: () => {} });
-    s3 = new S3Client({
-      endpoint: stack.endpoints.s3,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID!, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY! },
-    });
+    s3 = stackS3(stack);
     await stack.putMapping('captures/', MODEL);
     stack.receiver!.setFaults({ status: 503, count: 1 });
     await s3.send(new PutObjectCommand({ Bucket: stack.captureBucket, Key: KEY_OK, Body: readFileSync('tests/fixtures/captures/csv-fraud-scores.jsonl') }));

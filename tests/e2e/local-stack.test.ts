@@ -4,14 +4,14 @@
  * the Arthur receiver. Every server listens on a free port.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   ListStateMachinesCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { readFileSync } from 'node:fs';

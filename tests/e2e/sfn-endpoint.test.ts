@@ -17,7 +17,7 @@ import {
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSfnEndpoint, type SfnEndpoint } from '../../local/sfn-endpoint.js';
+import { startSfnEndpoint, type SfnEndpoint } from '../../local/sfn/index.js';
 import { createWorkflowRunner } from '../../local/workflow-runner.js';
 
 const DEFINITION = {

@@ -2,9 +2,10 @@
  * An in-memory dynalite (DynamoDB's JSON protocol) on a free port, for tests that drive the real DynamoDBClient.
  * It records the `X-Amz-Target` of every HTTP request, so a test can count round trips on the wire.
  */
-import { CreateTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import type { AddressInfo } from 'node:net';
+import { localDynamoDbClient } from '../../local/clients.js';
+import { closeServer, listen } from '../../local/net.js';
 
 export interface DynaliteServer {
   endpoint: string;
@@ -24,27 +25,20 @@ export async function startDynalite(): Promise<DynaliteServer> {
     const target = String(req.headers['x-amz-target'] ?? '');
     operations.push(target.slice(target.indexOf('.') + 1));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const endpoint = `http://127.0.0.1:${await listen(server, 0)}`;
   const clients: DynamoDBClient[] = [];
   return {
     endpoint,
     operations,
     count: (operation) => operations.filter((o) => o === operation).length,
     client(config = {}) {
-      const client = new DynamoDBClient({
-        endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-        ...config,
-      });
+      const client = localDynamoDbClient(endpoint, config);
       clients.push(client);
       return client;
     },
     close() {
       for (const client of clients) client.destroy();
-      server.closeAllConnections();
-      return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      return closeServer(server);
     },
   };
 }

@@ -1,12 +1,12 @@
 /**
- * s3rver on a free port in a fresh temporary directory, with the client settings it needs
- * (path-style addressing; checksums only when required, or streamed puts are stored with aws-chunked framing).
+ * s3rver on a free port in a fresh temporary directory, with the client settings it needs (local/clients.ts).
  */
-import { CreateBucketCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, type S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
+import { localS3Client } from '../../local/clients.js';
 
 export interface S3rverServer {
   endpoint: string;
@@ -24,14 +24,7 @@ export async function startS3rver(): Promise<S3rverServer> {
   const endpoint = `http://127.0.0.1:${port}`;
   const clients: S3Client[] = [];
   const client = (config: S3ClientConfig = {}): S3Client => {
-    const created = new S3Client({
-      endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      ...config,
-    });
+    const created = localS3Client(endpoint, config);
     clients.push(created);
     return created;
   };

@@ -11,8 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { isJson, readBody, sendAwsJson } from '../../local/aws-json-protocol.js';
+import { closeServer, listen } from '../../local/net.js';
 
 export interface StubExecution {
   executionArn: string;
@@ -57,7 +57,7 @@ export interface SfnStubOptions {
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
 // The characters Step Functions refuses in names: whitespace, brackets, wildcards, these specials, controls.
-const FORBIDDEN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
+const FORBIDDEN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\p{Cc}]/u;
 const MAX_INPUT_BYTES = 256 * 1024;
 
 class StubError extends Error {
@@ -95,7 +95,7 @@ export async function startSfnStubServer(options: SfnStubOptions = {}): Promise<
     if (executions.some((e) => e.stateMachineArn === stateMachineArn && e.name === name)) {
       throw new StubError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
     }
-    const executionArn = stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const execution: StubExecution = { executionArn, stateMachineArn, name, input, startDate: new Date() };
     executions.push(execution);
     return { executionArn, startDate: execution.startDate.getTime() / 1000 };
@@ -130,8 +130,7 @@ export async function startSfnStubServer(options: SfnStubOptions = {}): Promise<
   };
 
   const server = createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, 0);
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -146,8 +145,7 @@ export async function startSfnStubServer(options: SfnStubOptions = {}): Promise<
       faults.length = 0;
     },
     close() {
-      server.closeAllConnections();
-      return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      return closeServer(server);
     },
   };
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SfnWorkflowStarter } from '../../../src/aws/sfn-workflow-starter.js';
 import type { WorkflowInput } from '../../../src/contracts.js';
-import { startSfnEndpoint, type SfnEndpoint } from '../../../local/sfn-endpoint.js';
+import { startSfnEndpoint, type SfnEndpoint } from '../../../local/sfn/index.js';
 import { createWorkflowRunner } from '../../../local/workflow-runner.js';
 import { startSfnStubServer, type SfnStubServer } from '../../support/sfn-stub-server.js';
 

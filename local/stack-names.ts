@@ -1,0 +1,30 @@
+/** The names of a local stack's resources, derived from its stack name as the deployed stack derives them. */
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './clients.js';
+
+export const CAPTURE_BUCKET = 'datacapture';
+
+export interface StackNames {
+  captureBucket: string;
+  artifactsBucket: string;
+  mappingsTable: string;
+  ingestionsTable: string;
+  stateMachineName: string;
+  validateFunctionArn: string;
+  uploadFunctionArn: string;
+  /** Names a secret that does not exist locally: the stack's UploadPart gets its token from a function. */
+  localSecretArn: string;
+}
+
+export function stackNames(stackName = 'capture-router-local'): StackNames {
+  const functionArn = (fn: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${stackName}-${fn}`;
+  return {
+    captureBucket: CAPTURE_BUCKET,
+    artifactsBucket: `${stackName}-artifacts`,
+    mappingsTable: `${stackName}-mappings`,
+    ingestionsTable: `${stackName}-ingestions`,
+    stateMachineName: `${stackName}-ingest`,
+    validateFunctionArn: functionArn('validate'),
+    uploadFunctionArn: functionArn('upload'),
+    localSecretArn: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${stackName}/arthur-local`,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The functions the local stack runs (ValidateCapture, UploadPart, the router, the admin API), built exactly as
+ * their Lambda handlers build them: the same `read<Name>Config` over the environment serverless.yml would give
+ * them (pointed at the local names), the same `build<Name>Deps` with the stack's clients, and the same middy
+ * handlers as the workflow's task functions. Only the token source and the log writer differ.
+ */
+import type { S3Event } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
+import { type AdminDeps, buildAdminDeps, readAdminConfig } from '../functions/admin/app.js';
+import { buildRouterDeps, readRouterConfig } from '../functions/router/app.js';
+import { routeEvent, type RouteEventDeps, type RouteSummary } from '../functions/router/route-event.js';
+import { buildUploadDeps, createUploadHandler, readUploadConfig } from '../functions/upload/app.js';
+import { buildValidateDeps, createValidateHandler, readValidateConfig } from '../functions/validate/app.js';
+import type { AwsClients } from '../src/aws/clients.js';
+import { DynamoDbMappingStore } from '../src/aws/dynamodb-mapping-store.js';
+import type { UploadPartEvent, UploadPartResult, ValidationResult, WorkflowInput } from '../src/contracts.js';
+import { lineTelemetry } from '../src/observability/telemetry.js';
+import type { MappingResolver } from '../src/routing/mapping-resolver.js';
+import type { StackNames } from './stack-names.js';
+import type { TaskFunction } from './workflow-runner.js';
+
+/** The router starts executions through the real SFN protocol: `sfn` points at the local endpoint. */
+export type LocalTaskClients = Pick<AwsClients, 's3' | 'dynamodb' | 'sfn'>;
+
+export interface LocalTaskConfig {
+  names: StackNames;
+  stateMachineArn: string;
+  /** Where UploadPart sends: the local receiver's URL or a real Arthur. */
+  arthurHost: string;
+  arthurToken: string;
+  /** ValidateCapture's part limits. Default the deployed ones: 10 MiB, 10,000 records. */
+  partLimits?: { maxBytes: number; maxRecords: number };
+  /** UploadPart's request timeout towards Arthur (ARTHUR_TIMEOUT_MS). Default 30,000. */
+  uploadTimeoutMs?: number;
+  write: (line: string) => void;
+}
+
+export interface LocalTasks {
+  validate: (input: WorkflowInput) => Promise<ValidationResult>;
+  upload: (event: UploadPartEvent) => Promise<UploadPartResult>;
+  router: RouteEventDeps;
+  /** The router function: one S3 notification in, its summary out; throws to be retried. */
+  route: (event: S3Event) => Promise<RouteSummary>;
+  admin: AdminDeps;
+  mappingStore: DynamoDbMappingStore;
+  resolver: MappingResolver;
+}
+
+/** The environment serverless.yml gives each function, with the local stack's names. */
+export function localFunctionEnv(config: LocalTaskConfig): Record<'validate' | 'upload' | 'router' | 'admin', Record<string, string>> {
+  const { names } = config;
+  const limits = config.partLimits;
+  const allowlist = new URL(config.arthurHost).hostname;
+  return {
+    validate: {
+      ARTIFACTS_BUCKET: names.artifactsBucket,
+      ...(limits ? { MAX_PART_BYTES: String(limits.maxBytes), MAX_PART_RECORDS: String(limits.maxRecords) } : {}),
+      S3_FORCE_PATH_STYLE: 'true',
+    },
+    upload: {
+      ARTHUR_HOST: config.arthurHost,
+      ARTHUR_TOKEN_SECRET_ARN: names.localSecretArn,
+      ARTHUR_HOST_ALLOWLIST: allowlist,
+      ARTHUR_TIMEOUT_MS: String(config.uploadTimeoutMs ?? 30_000),
+    },
+    // No cache: a mapping put a moment ago must route the next file, as the admin API's users expect locally.
+    router: { MAPPINGS_TABLE: names.mappingsTable, STATE_MACHINE_ARN: config.stateMachineArn, MAPPING_CACHE_TTL_SECONDS: '0' },
+    admin: { MAPPINGS_TABLE: names.mappingsTable, STATE_MACHINE_ARN: config.stateMachineArn, CAPTURE_BUCKET: names.captureBucket, ARTHUR_HOST_ALLOWLIST: allowlist },
+  };
+}
+
+/** A Lambda context for an in-process invocation: no deadline (the workflow state's TimeoutSeconds bounds it). */
+const LOCAL_CONTEXT = { functionName: '', awsRequestId: 'local' } as unknown as Context;
+
+export function buildLocalTasks(clients: LocalTaskClients, config: LocalTaskConfig): LocalTasks {
+  const env = localFunctionEnv(config);
+  const telemetry = (name: string) => lineTelemetry(config.write, name);
+  const validate = createValidateHandler(buildValidateDeps(readValidateConfig(env.validate), clients, { telemetry: telemetry('validate') }));
+  const upload = createUploadHandler(
+    // No Secrets Manager locally: one token for every mapping, whatever tokenSecretArn it names.
+    buildUploadDeps(readUploadConfig(env.upload), clients, { getToken: async () => config.arthurToken, telemetry: telemetry('upload') }),
+  );
+  const router = buildRouterDeps(readRouterConfig(env.router), clients, { telemetry: telemetry('router') });
+  const mappingStore = new DynamoDbMappingStore(clients.dynamodb, config.names.mappingsTable);
+  return {
+    validate: (input) => validate(input, LOCAL_CONTEXT),
+    upload: (event) => upload(event, LOCAL_CONTEXT),
+    router,
+    route: (event) => routeEvent(event, router),
+    admin: buildAdminDeps(readAdminConfig(env.admin), clients, { store: mappingStore, starter: router.starter, telemetry: telemetry('admin') }),
+    mappingStore,
+    resolver: router.resolver as MappingResolver,
+  };
+}
+
+/**
+ * The ASL's Lambda task states bound to the handlers. The runner needs them before the Step Functions endpoint
+ * (and so the router's SFNClient) exists: they reach the handlers through `tasks()`, set before any execution starts.
+ */
+export function workflowTaskStates(tasks: () => LocalTasks): Record<string, TaskFunction> {
+  return {
+    ValidateCapture: (input: WorkflowInput) => tasks().validate(input),
+    UploadPart: (event: UploadPartEvent) => tasks().upload(event),
+  };
+}
