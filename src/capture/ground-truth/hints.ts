@@ -31,7 +31,7 @@ export function groundTruthHintFor(error: { code: GroundTruthErrorCode; message:
   return HINTS[error.code];
 }
 
-const isGroundTruthCode = (code: string): code is GroundTruthErrorCode => Object.prototype.hasOwnProperty.call(HINTS, code);
+const isGroundTruthCode = (code: string): code is GroundTruthErrorCode => Object.hasOwn(HINTS, code);
 
 /**
  * One lookup for both kinds' codes (the CLI prints either): ground-truth codes here, capture codes from hintFor.

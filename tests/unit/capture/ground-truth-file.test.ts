@@ -38,7 +38,10 @@ async function batchAll(text: string | Readable, options: Partial<GroundTruthBat
   const rejected: string[] = [];
   batcher.rejected.on('data', (chunk: Buffer) => rejected.push(chunk.toString()));
   const source = typeof text === 'string' ? Readable.from([Buffer.from(text)]) : text;
-  await pipeline(source, batcher, new Writable({ objectMode: true, write: (b: GroundTruthBatch, _e, cb) => (batches.push(b), cb()) }));
+  await pipeline(source, batcher, new Writable({ objectMode: true, write: (b: GroundTruthBatch, _e, cb) => {
+        batches.push(b);
+        cb();
+      } }));
   const quarantine = rejected.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as GroundTruthQuarantineEntry);
   return { batches, quarantine, report: batcher.report(), items: batches.flatMap((b) => JSON.parse(b.body.toString()) as GroundTruthItem[]) };
 }
