@@ -27,6 +27,12 @@ export interface GroundTruthUpdateRequest {
   token: string;
   /** Sent as `Arthur-Organization-ID` when given (accounts with several organizations need it). */
   organizationId?: string;
+  /**
+   * `inferences` (default): `PATCH …/inferences`, which needs inference-write permission (arthur-client
+   * `update_inferences`, the arthurai SDK's `update_inference_ground_truths`). `ground_truth`: `PATCH …/ground_truth`,
+   * the same body and answer with ground-truth-write permission instead (arthur-client `update_inference_ground_truths`).
+   */
+  endpoint?: 'inferences' | 'ground_truth';
   /** One batch (GroundTruthBatcher: at most 1,000). */
   items: readonly GroundTruthItem[];
   /** Deadline for the whole exchange. */
@@ -94,7 +100,7 @@ export class HttpGroundTruthApi implements GroundTruthApi {
   }
 
   async updateGroundTruth(request: GroundTruthUpdateRequest): Promise<GroundTruthUpdateResult> {
-    const url = groundTruthUrl(request.host, request.modelId);
+    const url = groundTruthUrl(request.host, request.modelId, request.endpoint);
     if (request.items.length === 0) throw new ConfigurationError('A ground-truth update needs at least one item.');
     const where = `${url.origin} (model ${request.modelId})`;
     const body = Buffer.from(JSON.stringify(request.items), 'utf8');
@@ -165,7 +171,7 @@ export class HttpGroundTruthApi implements GroundTruthApi {
  * The update URL of a model; a base path of the host is kept. Throws ConfigurationError for what cannot be sent.
  * @example groundTruthUrl('https://app.arthur.ai', '5a3b7c1e-93f0-4c55-9a0e-2b1f8a7d6c40').pathname // '/api/v3/models/5a3b…/inferences'
  */
-export function groundTruthUrl(host: string, modelId: string): URL {
+export function groundTruthUrl(host: string, modelId: string, endpoint: 'inferences' | 'ground_truth' = 'inferences'): URL {
   let base: URL;
   try {
     base = new URL(host);
@@ -177,7 +183,7 @@ export function groundTruthUrl(host: string, modelId: string): URL {
     throw new ConfigurationError(`Arthur model ID "${String(modelId).slice(0, 120)}" is not a UUID; copy the model's ID from Arthur into the mapping.`);
   }
   const url = new URL(base.href);
-  url.pathname = `${base.pathname.replace(/\/+$/, '')}/api/v3/models/${encodeURIComponent(modelId)}/inferences`;
+  url.pathname = `${base.pathname.replace(/\/+$/, '')}/api/v3/models/${encodeURIComponent(modelId)}/${endpoint === 'ground_truth' ? 'ground_truth' : 'inferences'}`;
   url.search = '';
   return url;
 }

@@ -132,6 +132,10 @@ describe('HttpGroundTruthApi.updateGroundTruth', () => {
 });
 
 describe('groundTruthUrl and readAnswer', () => {
+  it('PATCHes /ground_truth instead when asked (ground-truth-write tokens)', () => {
+    expect(groundTruthUrl('https://arthur.example', MODEL, 'ground_truth').pathname).toBe(`/api/v3/models/${MODEL}/ground_truth`);
+  });
+
   it('keeps a base path of the host', () => {
     expect(groundTruthUrl('https://arthur.example/tenant/', MODEL).href).toBe(`https://arthur.example/tenant/api/v3/models/${MODEL}/inferences`);
   });
