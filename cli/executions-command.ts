@@ -43,38 +43,38 @@ export interface ExecutionsDeps {
   inspector?: ExecutionInspector;
 }
 
+const EXECUTIONS_OPTIONS = {
+  model: { type: 'string' },
+  status: { type: 'string' },
+  since: { type: 'string' },
+  limit: { type: 'string' },
+  'state-machine-arn': { type: 'string' },
+  'ingestions-table': { type: 'string' },
+  'artifacts-bucket': { type: 'string' },
+  bucket: { type: 'string' },
+  endpoint: { type: 'string' },
+  'dynamodb-endpoint': { type: 'string' },
+  region: { type: 'string' },
+  stack: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parseExecutionsArgs(args: string[]) {
+  try {
+    return parseArgs({ args, allowPositionals: true, options: EXECUTIONS_OPTIONS });
+  } catch (error) {
+    throw new UsageError(`executions: ${(error as Error).message}`);
+  }
+}
+
 export async function runExecutions(argv: string[], io: Io, deps: ExecutionsDeps = {}): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
     io.out(HELP);
     return sub === undefined ? 2 : 0;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        status: { type: 'string' },
-        since: { type: 'string' },
-        limit: { type: 'string' },
-        'state-machine-arn': { type: 'string' },
-        'ingestions-table': { type: 'string' },
-        'artifacts-bucket': { type: 'string' },
-        bucket: { type: 'string' },
-        endpoint: { type: 'string' },
-        'dynamodb-endpoint': { type: 'string' },
-        region: { type: 'string' },
-        stack: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`executions: ${(error as Error).message}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseExecutionsArgs(rest);
   if (values.help) {
     io.out(HELP);
     return 0;

@@ -123,7 +123,9 @@ export function executionPath(events: readonly HistoryEventLike[]): ExecutionPat
   for (const [entryId, list] of failedByEntry) {
     const attempts = scheduled.get(entryId) ?? list.length;
     const state = visitOf.get(entryId)?.name ?? byId.get(entryId)?.stateEnteredEventDetails?.name ?? '?';
-    list.forEach((f, i) => failures.push({ state, attempt: i + 1, error: f.error, ...(f.cause ? { cause: f.cause } : {}), at: iso(f.event.timestamp), retried: i < attempts - 1 }));
+    list.forEach((f, i) => {
+      failures.push({ state, attempt: i + 1, error: f.error, ...(f.cause ? { cause: f.cause } : {}), at: iso(f.event.timestamp), retried: i < attempts - 1 });
+    });
   }
   failures.sort((a, b) => String(a.at).localeCompare(String(b.at)));
   return { states, visited: [...new Set(states.map((s) => s.name))], failures, ...(end ? { end } : {}) };

@@ -41,6 +41,7 @@ const aws = findAwsCliV2();
 if (!aws) {
   console.warn('tests/e2e/aws-cli.test.ts skipped: no AWS CLI v2 found (apt-get install awscli; /usr/bin/aws is preferred)');
   describe('AWS CLI against capture-router local', () => {
+    // biome-ignore lint/suspicious/noSkippedTests: skipped only where no AWS CLI v2 is installed, and the name says so
     it.skip(`SKIPPED: no AWS CLI v2 found (${process.env.CAPTURE_ROUTER_AWS_CLI ? `CAPTURE_ROUTER_AWS_CLI=${process.env.CAPTURE_ROUTER_AWS_CLI}` : 'tried /usr/bin/aws, /usr/local/bin/aws, aws on PATH'}); apt-get install awscli to run it`, () => {});
   });
 } else {

@@ -102,6 +102,7 @@ describeWithChromium('local console (headless Chromium)', () => {
 
 if (!HAVE_CHROMIUM) {
   describe('local console (headless Chromium)', () => {
+    // biome-ignore lint/suspicious/noSkippedTests: skipped only where Chromium is not installed, and the name says so
     it.skip(`needs ${CHROMIUM}`, () => {});
   });
 }

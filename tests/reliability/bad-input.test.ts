@@ -54,7 +54,11 @@ function mutateJson(line: string, rand: Rand, change: (parent: Record<string, un
   }
   const paths: string[][] = [];
   const walk = (v: unknown, path: string[]) => {
-    if (v && typeof v === 'object') for (const k of Object.keys(v)) (paths.push([...path, k]), walk((v as Record<string, unknown>)[k], [...path, k]));
+    if (!v || typeof v !== 'object') return;
+    for (const k of Object.keys(v)) {
+      paths.push([...path, k]);
+      walk((v as Record<string, unknown>)[k], [...path, k]);
+    }
   };
   walk(value, []);
   if (paths.length === 0) return line;
@@ -101,7 +105,9 @@ const MUTATORS: Array<[string, (line: string, rand: Rand) => string | Buffer]> =
   ['twoOnOneLine', (l) => `${l}${l}`],
   ['binaryGarbage', (_l, rand) => Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 300) }, () => Math.floor(rand() * 256)))],
   ['blankAndWhitespace', (l) => `\n   \n\t\n${l}\n\n`],
-  ['base64Garbage', (l, rand) => mutateJson(l, rand, (p, k) => (p[k] === 'CSV' || p[k] === 'JSON' ? (p[k] = 'BASE64') : (p[k] = '!!not base64!!')))],
+  ['base64Garbage', (l, rand) => mutateJson(l, rand, (p, k) => {
+      p[k] = p[k] === 'CSV' || p[k] === 'JSON' ? 'BASE64' : '!!not base64!!';
+    })],
   ['unchanged', (l) => l],
 ];
 
@@ -170,7 +176,12 @@ describe(`${VALIDATOR_FILES.toLocaleString('en')} generated and mutated files th
           let quarantined = 0;
           let sent = 0;
           normalizer.rejected.on('data', (d: Buffer) => (quarantined += d.toString().split('\n').filter(Boolean).length));
-          await pipeline(Readable.from([file.bytes]), normalizer, new Writable({ write: (c: Buffer, _e, done) => ((sent += c.toString().split('\n').filter(Boolean).length), done()) }));
+          await pipeline(Readable.from([file.bytes]), normalizer, new Writable({
+              write: (c: Buffer, _e, done) => {
+                sent += c.toString().split('\n').filter(Boolean).length;
+                done();
+              },
+            }));
           const n = normalizer.report();
           if (n.records !== report.records || n.rejected !== report.rejected || n.inferences !== report.inferences) inconsistent.push({ file: f, problem: 'normalizer and validator disagree' });
           if (sent + quarantined !== n.records) inconsistent.push({ file: f, problem: `normalizer: ${sent} sent + ${quarantined} quarantined ≠ ${n.records} records` });

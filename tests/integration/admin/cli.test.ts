@@ -43,7 +43,7 @@ describe('capture-router mappings against the local admin API', () => {
 
     const resolved = await run('mappings', 'resolve', 'captures/fraud/AllTraffic/2024/05/01/13/x.jsonl');
     expect(resolved.out).toContain('decision   the router starts an execution');
-    expect(resolved.out).toMatch(/execution  fraud-AllTraffic-x-[0-9a-f]{24} \(object not found: named without an ETag\)/);
+    expect(resolved.out).toMatch(/execution {2}fraud-AllTraffic-x-[0-9a-f]{24} \(object not found: named without an ETag\)/);
 
     expect((await run('mappings', 'delete', 'captures/fraud/')).code).toBe(0);
     const missing = await run('mappings', 'get', 'captures/fraud/');

@@ -46,7 +46,10 @@ describe('decodeBase64Text', () => {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
     const extras = ['=', '=', '=', ' ', '\n', '-', '_', '*', '.'];
     let seed = 99;
-    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     const mismatches: string[] = [];
     let onePass = 0;
     for (let i = 0; i < 30_000; i++) {

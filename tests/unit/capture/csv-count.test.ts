@@ -57,7 +57,10 @@ describe('countCsvRows on quoted payloads', () => {
     // A small alphabet makes every awkward neighbour of a quote common; seeded, so a failure is reproducible.
     const alphabet = ['"', '"', '"', ',', ',', '\n', '\n', 'a', 'b', ' ', '\r', '""'];
     let seed = 12345;
-    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     let disagreements = 0;
     let walkedWithQuotes = 0;
     const examples: string[] = [];

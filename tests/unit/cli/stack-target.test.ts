@@ -54,7 +54,11 @@ describe('findStack', () => {
 
   it('does not discover against AWS itself (no endpoint variable): a real account may hold many stacks', async () => {
     let asked = false;
-    await findStack({ env: {}, listStateMachines: async () => ((asked = true), []) });
+    await findStack({ env: {}, listStateMachines: async () => {
+        asked = true;
+        return [];
+      },
+    });
     expect(asked).toBe(false);
   });
 

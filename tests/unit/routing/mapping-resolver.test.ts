@@ -20,7 +20,10 @@ function table(items: MappingItem[]) {
     }
     return new Map(prefixes.flatMap((p) => (rows.has(p) ? [[p, rows.get(p)!] as const] : [])));
   };
-  return { rows, batches, fetch, failOnce: () => void (failNext = true) };
+  return { rows, batches, fetch, failOnce: () => {
+      failNext = true;
+    },
+  };
 }
 
 function clock() {

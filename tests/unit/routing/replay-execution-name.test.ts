@@ -14,7 +14,7 @@ describe('replayExecutionName', () => {
 
   it.each([
     ['a long endpoint name', { ...source, key: `captures/${'e'.repeat(200)}/AllTraffic/2024/05/01/13/${'f'.repeat(120)}.jsonl` }],
-    ['a key outside SageMaker’s layout', { ...source, key: 'x/'.repeat(100) + 'y.jsonl' }],
+    ['a key outside SageMaker’s layout', { ...source, key: `${'x/'.repeat(100)}y.jsonl` }],
     ['a key with no readable part', { ...source, key: '…/….jsonl' }],
   ])('stays within 80 characters of [0-9A-Za-z_-] for %s, hash and suffix intact', (_case, s) => {
     const name = replayExecutionName(s, '20261125T101500Z');
