@@ -156,10 +156,11 @@ class JsonStringList {
   constructor(private readonly spillDir?: string) {}
 
   add(values: readonly string[]): void {
-    for (const value of values) {
-      this.pending += this.empty ? JSON.stringify(value) : `,${JSON.stringify(value)}`;
-      this.empty = false;
-    }
+    if (values.length === 0) return;
+    // One JSON.stringify per record (its IDs), not per ID: `["a","b"]` less its brackets.
+    const text = JSON.stringify(values);
+    this.pending += this.empty ? text.slice(1, -1) : `,${text.slice(1, -1)}`;
+    this.empty = false;
     if (this.pending.length >= 1 << 16) this.flush();
   }
 
