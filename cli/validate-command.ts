@@ -143,25 +143,22 @@ function describeIoError(err: unknown): string {
 }
 
 /**
- * Strings kept as the JSON text of an array's elements, in 64 KiB pieces: 700,000 partner IDs take their ~27 MB of
+ * Strings kept as the JSON text of an array's elements, a few thousand per piece: 700,000 partner IDs take their ~27 MB of
  * text instead of an array of strings (each with its own header) and one more copy when the line is built. Given a
  * directory, the pieces go to a temporary file there as they fill (the page cache, not the process, holds them).
  */
 class JsonStringList {
   private readonly chunks: Buffer[] = [];
-  private pending = '';
+  /** IDs not yet turned into text: one JSON.stringify per few thousand (its fast path), not one per record. */
+  private batch: string[] = [];
   private empty = true;
   private spill?: { path: string; fd: number };
 
   constructor(private readonly spillDir?: string) {}
 
   add(values: readonly string[]): void {
-    if (values.length === 0) return;
-    // One JSON.stringify per record (its IDs), not per ID: `["a","b"]` less its brackets.
-    const text = JSON.stringify(values);
-    this.pending += this.empty ? text.slice(1, -1) : `,${text.slice(1, -1)}`;
-    this.empty = false;
-    if (this.pending.length >= 1 << 16) this.flush();
+    for (const value of values) this.batch.push(value);
+    if (this.batch.length >= 4096) this.flush();
   }
 
   /** Hands every piece, in order, to `write`; then forgets them (and removes the temporary file). */
@@ -189,9 +186,12 @@ class JsonStringList {
   }
 
   private flush(): void {
-    if (this.pending === '') return;
-    const chunk = Buffer.from(this.pending, 'utf8');
-    this.pending = '';
+    if (this.batch.length === 0) return;
+    const text = JSON.stringify(this.batch);
+    this.batch = [];
+    // `["a","b"]` less its brackets, after a comma unless it is the first piece.
+    const chunk = Buffer.from(this.empty ? text.slice(1, -1) : `,${text.slice(1, -1)}`, 'utf8');
+    this.empty = false;
     if (this.spillDir === undefined) return void this.chunks.push(chunk);
     if (!this.spill) {
       const path = join(mkdtempSync(join(this.spillDir, 'capture-router-ids-')), 'ids.json');
