@@ -80,7 +80,8 @@ for (const files of counts) {
   console.log(`\n${files} files (${run.records} records, a few per file; seeded realistic mix)`);
   console.log(`  stack   ${stack.s.toFixed(2)} s  ${stack.filesPerS.toFixed(1)} files/s   (${stack.succeeded} executions SUCCEEDED, ${stack.failed} not; ${stack.uploads} uploads; event loop busy ${(100 * stack.eventLoopBusy).toFixed(0)}%)`);
   console.log(`  direct  ${direct.s.toFixed(2)} s  ${direct.filesPerS.toFixed(1)} files/s   (${direct.accepted} answers 207, one POST per file, sequential)`);
-  console.log(`  ratio   ${(stack.s / direct.s).toFixed(2)}× the direct time (target ≤ 2×; stack target ≥ 50 files/s)`);
+  // Printed, not a target: the emulators (s3rver, dynalite, the local Step Functions engine) dominate the stack phase.
+  console.log(`  ratio   ${(stack.s / direct.s).toFixed(2)}× the direct time (the emulators dominate it; not a target)`);
   console.log(`  RSS     idle stack ${run.idleRssMB} MB, after the stack phase ${stack.rssAfterMB} MB; peak ${stack.peakRssMB} MB by the end of the stack phase, ${direct.peakRssMB} MB by the end of the direct phase, ${run.peakRssMB} MB in all (close included)`);
   console.log(`  heap    live after a full GC: idle ${run.idleHeapLiveMB} MB, after the stack phase ${stack.heapLiveMB} MB (${((1024 * (stack.heapLiveMB - run.idleHeapLiveMB)) / files).toFixed(1)} KB kept per file); heap size before that GC ${stack.heapBeforeGcMB} MB`);
   if (values['cpu-prof']) summarizeProfile(profDir);

@@ -1,11 +1,14 @@
 /**
  * npm run bench:validate — the validator's throughput and memory on a 200 MB capture file, against the plain
  * parse limit measured in the same run (line split + JSON.parse of each record and payload, no rule checked).
+ * Beside the in-process validator, the CLI as a user runs it: `capture-router validate FILE` and `--json`, each a
+ * whole process timed from outside (/usr/bin/time -f '%e %M' where present, else the child's VmHWM polled from
+ * /proc), its output to /dev/null.
  * Prints figures; never passes or fails on time. Options: --mb N (file size, default 200), --runs N (default 3).
  */
 import { build } from 'esbuild';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
@@ -30,6 +33,52 @@ if (!existsSync(file)) {
 const child = join(dir, 'validate-child.mjs');
 await build({ entryPoints: ['bench/validate-child.ts'], outfile: child, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
 
+// The CLI exactly as installed (bin/capture-router.mjs runs dist/cli.mjs): build it from the current sources.
+await exec(process.execPath, ['scripts/build-cli.mjs']);
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/** One `capture-router validate` run as a whole process: wall time and peak RSS from outside it. */
+async function measureCli(args: string[]): Promise<Run> {
+  const argv = ['bin/capture-router.mjs', 'validate', ...args, file];
+  const devNull = openSync('/dev/null', 'w');
+  const started = process.hrtime.bigint();
+  let peakKb = 0;
+  let timeOutput = '';
+  await new Promise<void>((done, fail) => {
+    const child = TIME
+      ? spawn(TIME, ['-f', '%e %U %S %M', process.execPath, ...argv], { stdio: ['ignore', devNull, 'pipe'] })
+      : spawn(process.execPath, argv, { stdio: ['ignore', devNull, 'pipe'] });
+    child.stderr!.on('data', (d: Buffer) => (timeOutput += d.toString()));
+    // Without GNU time: the kernel's high-water mark of the child's resident set, read until it exits.
+    const poll = TIME ? undefined : setInterval(() => {
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(safeRead(`/proc/${child.pid}/status`))?.[1];
+      if (hwm) peakKb = Math.max(peakKb, Number(hwm));
+    }, 5);
+    child.on('error', fail);
+    child.on('exit', (code) => {
+      if (poll) clearInterval(poll);
+      code === 0 || code === 1 ? done() : fail(new Error(`capture-router validate exited ${code}: ${timeOutput}`));
+    });
+  });
+  let s = Number(process.hrtime.bigint() - started) / 1e9;
+  let cpuS: number | undefined;
+  if (TIME) {
+    const [elapsed, user, system, kb] = timeOutput.trim().split('\n').at(-1)!.split(' ').map(Number);
+    s = elapsed!;
+    cpuS = user! + system!;
+    peakKb = kb!;
+  }
+  return { MBps: +(statSync(file).size / 1048576 / s).toFixed(1), records: 0, inferences: 0, s, ...(cpuS !== undefined ? { cpuS: +cpuS.toFixed(2) } : {}), peakRssMB: Math.round(peakKb / 1024) };
+}
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 // The shared baseline prints `rssMB` (current, not peak) and no CPU time.
 interface Run { MBps: number; records: number; inferences: number; s: number; cpuS?: number; peakRssMB?: number; rssMB?: number }
 const measure = async (script: string, args: string[] = []): Promise<Run> => JSON.parse((await exec(process.execPath, [script, ...args, file], { maxBuffer: 1 << 20 })).stdout);
@@ -39,7 +88,7 @@ const shared = new URL('../../shared/tools/parse-limit.mjs', import.meta.url);
 const hasShared = existsSync(shared);
 // It reads only its own mix: a JSON Lines payload is one JSON.parse to it, and it throws. After one throw, not again.
 let sharedReadsMix = hasShared;
-const results: { validator: Run[]; limit: Run[]; shared: Run[] } = { validator: [], limit: [], shared: [] };
+const results: { validator: Run[]; limit: Run[]; shared: Run[]; cliHuman: Run[]; cliJson: Run[] } = { validator: [], limit: [], shared: [], cliHuman: [], cliJson: [] };
 for (let i = 0; i < runs; i++) {
   // Alternate them so that machine noise hits all alike.
   results.limit.push(await measure('bench/parse-limit.mjs'));
@@ -51,6 +100,8 @@ for (let i = 0; i < runs; i++) {
     }
   }
   results.validator.push(await measure(child));
+  results.cliHuman.push(await measureCli([]));
+  results.cliJson.push(await measureCli(['--json']));
 }
 const best = (xs: Run[]) => xs.reduce((a, b) => (b.MBps > a.MBps ? b : a));
 const leastCpu = (xs: Run[]) => Math.min(...xs.map((r) => r.cpuS ?? Infinity));
@@ -68,6 +119,14 @@ console.log(line('validator', results.validator));
 console.log(`  ratio       : ${(v.MBps / l.MBps).toFixed(2)} of the parse limit by wall time, ${(leastCpu(results.limit) / leastCpu(results.validator)).toFixed(2)} by CPU time (target ≥ 0.80); validator peak RSS target ≤ 160 MB`);
 if (results.shared.length > 0) {
   console.log(`  vs shared   : ${(v.MBps / best(results.shared).MBps).toFixed(2)} of ../shared/tools/parse-limit.mjs by wall time`);
+}
+console.log(`  CLI, whole process (${TIME ? '/usr/bin/time' : 'VmHWM from /proc'}; output to /dev/null):`);
+console.log(line('  validate', results.cliHuman));
+console.log(line('  --json', results.cliJson));
+for (const [name, xs] of [['validate', results.cliHuman], ['--json', results.cliJson]] as const) {
+  const vsShared = results.shared.length > 0 ? `, ${(best(xs).MBps / best(results.shared).MBps).toFixed(2)} of the shared limit` : '';
+  const byCpu = Number.isFinite(leastCpu(xs)) ? `, ${(leastCpu(results.limit) / leastCpu(xs)).toFixed(2)} by CPU time (whole process)` : '';
+  console.log(`  CLI ${name.padEnd(9)}: ${(best(xs).MBps / l.MBps).toFixed(2)} of the parse limit${vsShared} by wall time${byCpu} (target ≥ 0.80); peak RSS ${Math.max(...xs.map((r) => r.peakRssMB ?? 0))} MB (target ≤ 160 MB)`);
 }
 if (v.inferences !== l.inferences) {
   console.log(`  note: inferences ${v.inferences} (validator) vs ${l.inferences} (limit): the limit counts CSV rows by newlines, so a newline inside a quoted field counts twice there`);

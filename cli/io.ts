@@ -8,12 +8,15 @@ export interface Io {
   err(line: string): void;
   /** Whether stdout is a terminal (colours, progress). */
   isTty: boolean;
+  /** Writes a piece of a line to stdout (no newline added): a long line goes out piece by piece. */
+  write?(chunk: string | Uint8Array): void;
 }
 
 export const processIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   isTty: Boolean(process.stdout.isTTY),
+  write: (chunk) => process.stdout.write(chunk),
 };
 
 /** A mistake in how the command was called, or a file that cannot be read: one line, exit code 2. */

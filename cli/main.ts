@@ -1,11 +1,9 @@
-import { runValidate } from './validate-command.js';
-import { runDemo } from './demo-command.js';
-import { runLocal } from './local-command.js';
-import { runMappings, runReplay } from './admin-commands.js';
-import { runExecutions } from './executions-command.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, packageRoot, type Io, processIo } from './io.js';
+
+// Each command is imported when it runs: `validate` then starts without the AWS SDK, the emulators and the other
+// commands (scripts/build-cli.mjs splits the bundle along these imports).
 
 const USAGE = `usage: capture-router <command> [options]
 
@@ -29,17 +27,17 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     switch (command) {
       case 'validate':
-        return await runValidate(rest, io);
+        return await (await import('./validate-command.js')).runValidate(rest, io);
       case 'demo':
-        return await runDemo(rest, io);
+        return await (await import('./demo-command.js')).runDemo(rest, io);
       case 'local':
-        return await runLocal(rest, io);
+        return await (await import('./local-command.js')).runLocal(rest, io);
       case 'mappings':
-        return await runMappings(rest, io);
+        return await (await import('./admin-commands.js')).runMappings(rest, io);
       case 'replay':
-        return await runReplay(rest, io);
+        return await (await import('./admin-commands.js')).runReplay(rest, io);
       case 'executions':
-        return await runExecutions(rest, io);
+        return await (await import('./executions-command.js')).runExecutions(rest, io);
       case '--version':
       case '-V':
         io.out(`capture-router ${version()}`);

@@ -1,9 +1,11 @@
-import { createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { CaptureNormalizer, hintFor, checkCaptureFile, type FileReport } from '../src/capture/index.js';
+import { CaptureNormalizer, hintFor, checkCaptureFile, type FileReport, type ValidateOptions } from '../src/capture/index.js';
+import { describeLines, FindingGroups } from './finding-groups.js';
 import { UsageError, type Io } from './io.js';
 
 const HELP = `usage: capture-router validate FILE… [--json] [--normalize-to DIR]
@@ -13,8 +15,8 @@ Checks SageMaker Data Capture files by the rules of Arthur's SageMaker integrati
   --normalize-to DIR  also write DIR/NAME.jsonl (what would be sent) and DIR/NAME.rejected.jsonl (what would not, with reasons)
 Exit code: 0 all valid, 1 any invalid, 2 usage error or unreadable file.`;
 
-/** Human output shows this many errors per file; --json always has them all. */
-const MAX_HUMAN_ERRORS = 20;
+/** Human output shows this many codes per file (there are 13); --json always has every error. */
+const MAX_HUMAN_CODES = 13;
 
 export async function runValidate(argv: string[], io: Io): Promise<number> {
   let parsed;
@@ -54,9 +56,15 @@ export async function runValidate(argv: string[], io: Io): Promise<number> {
       continue;
     }
     let report: FileReport;
+    // The human summary keeps only what it prints: error groups, no partner ID and no error list. --json writes
+    // the partner IDs as JSON text as they come, never as an array of strings.
+    const groups = new FindingGroups();
+    const ids = new JsonStringList(io.write ? tmpdir() : undefined);
+    const options: ValidateOptions = parsed.values.json ? { collectPartnerIds: true, onPartnerIds: (batch) => ids.add(batch) } : { maxErrors: 0, onError: (e) => groups.add(e) };
     try {
-      report = outDir === undefined ? await checkCaptureFile(handle.createReadStream({ highWaterMark: 1 << 20 }), { collectPartnerIds: Boolean(parsed.values.json) }) : await normalizeTo(handle, file, outDir, Boolean(parsed.values.json));
+      report = outDir === undefined ? await checkCaptureFile(handle.createReadStream({ highWaterMark: 1 << 20 }), options) : await normalizeTo(handle, file, outDir, options);
     } catch (err) {
+      ids.dispose();
       io.err(`capture-router: cannot read ${file}: ${describeIoError(err)}`);
       exit = 2;
       continue;
@@ -65,19 +73,15 @@ export async function runValidate(argv: string[], io: Io): Promise<number> {
     }
     if (!report.valid && exit === 0) exit = 1;
     if (parsed.values.json) {
-      io.out(
-        JSON.stringify({
-          file,
-          valid: report.valid,
-          records: report.records,
-          inferences: report.inferences,
-          partnerInferenceIds: report.partnerInferenceIds ?? [],
-          errors: report.errors,
-          normalized: report.normalized,
-        }),
-      );
+      try {
+        printJson(io, file, report, ids);
+      } finally {
+        ids.dispose();
+      }
     } else {
-      printHuman(io, file, report, outDir);
+      // The report's own errors (EMPTY_FILE) never pass through onError.
+      if (groups.size === 0) for (const error of report.errors) groups.add(error);
+      printHuman(io, file, report, groups, outDir);
     }
   }
   return exit;
@@ -93,9 +97,9 @@ async function openReadable(file: string): Promise<FileHandle> {
   return handle;
 }
 
-async function normalizeTo(handle: FileHandle, file: string, outDir: string, collectPartnerIds: boolean): Promise<FileReport> {
+async function normalizeTo(handle: FileHandle, file: string, outDir: string, options: ValidateOptions): Promise<FileReport> {
   const name = outputName(file);
-  const normalizer = new CaptureNormalizer({ collectPartnerIds });
+  const normalizer = new CaptureNormalizer(options);
   const rejected = pipeline(normalizer.rejected, createWriteStream(join(outDir, `${name}.rejected.jsonl`)));
   await Promise.all([pipeline(handle.createReadStream({ highWaterMark: 1 << 20 }), normalizer, createWriteStream(join(outDir, `${name}.jsonl`))), rejected]);
   return normalizer.report();
@@ -138,7 +142,82 @@ function describeIoError(err: unknown): string {
   }
 }
 
-function printHuman(io: Io, file: string, report: FileReport, outDir: string | undefined): void {
+/**
+ * Strings kept as the JSON text of an array's elements, a few thousand per piece: 700,000 partner IDs take their ~27 MB of
+ * text instead of an array of strings (each with its own header) and one more copy when the line is built. Given a
+ * directory, the pieces go to a temporary file there as they fill (the page cache, not the process, holds them).
+ */
+class JsonStringList {
+  private readonly chunks: Buffer[] = [];
+  /** IDs not yet turned into text: one JSON.stringify per few thousand (its fast path), not one per record. */
+  private batch: string[] = [];
+  private empty = true;
+  private spill?: { path: string; fd: number };
+
+  constructor(private readonly spillDir?: string) {}
+
+  add(values: readonly string[]): void {
+    for (const value of values) this.batch.push(value);
+    if (this.batch.length >= 4096) this.flush();
+  }
+
+  /** Hands every piece, in order, to `write`; then forgets them (and removes the temporary file). */
+  drain(write: (piece: Buffer) => void): void {
+    this.flush();
+    if (this.spill) {
+      // A fresh buffer per read: stdout may still hold the previous one (a pipe is written asynchronously).
+      for (let at = 0; ; ) {
+        const piece = Buffer.allocUnsafe(1 << 20);
+        const n = readSync(this.spill.fd, piece, 0, piece.length, at);
+        if (n === 0) break;
+        write(piece.subarray(0, n));
+        at += n;
+      }
+      this.dispose();
+    }
+    for (const chunk of this.chunks.splice(0)) write(chunk);
+  }
+
+  dispose(): void {
+    if (!this.spill) return;
+    closeSync(this.spill.fd);
+    rmSync(dirname(this.spill.path), { recursive: true, force: true });
+    this.spill = undefined;
+  }
+
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    const text = JSON.stringify(this.batch);
+    this.batch = [];
+    // `["a","b"]` less its brackets, after a comma unless it is the first piece.
+    const chunk = Buffer.from(this.empty ? text.slice(1, -1) : `,${text.slice(1, -1)}`, 'utf8');
+    this.empty = false;
+    if (this.spillDir === undefined) return void this.chunks.push(chunk);
+    if (!this.spill) {
+      const path = join(mkdtempSync(join(this.spillDir, 'capture-router-ids-')), 'ids.json');
+      this.spill = { path, fd: openSync(path, 'w+', 0o600) };
+    }
+    writeSync(this.spill.fd, chunk);
+  }
+}
+
+/** The contract's line, `{file, valid, records, inferences, partnerInferenceIds, errors, normalized}`, as JSON.stringify writes it. */
+function printJson(io: Io, file: string, report: FileReport, ids: JsonStringList): void {
+  const head = `${JSON.stringify({ file, valid: report.valid, records: report.records, inferences: report.inferences }).slice(0, -1)},"partnerInferenceIds":[`;
+  const tail = `],"errors":${JSON.stringify(report.errors)},"normalized":${report.normalized}}`;
+  const write = io.write;
+  if (write) {
+    write(head);
+    ids.drain((piece) => write(piece));
+    write(`${tail}\n`);
+  } else {
+    const pieces: Buffer[] = [];
+    ids.drain((piece) => pieces.push(Buffer.from(piece)));
+    io.out(head + Buffer.concat(pieces).toString('utf8') + tail);
+  }
+}
+
+function printHuman(io: Io, file: string, report: FileReport, groups: FindingGroups, outDir: string | undefined): void {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const normalized = report.normalized ? ' (some records need normalization: BASE64 decoded or JSON Lines converted)' : '';
   if (report.valid) {
@@ -150,15 +229,14 @@ function printHuman(io: Io, file: string, report: FileReport, outDir: string | u
       `✘ ${file}: ${report.rejected} of ${plural(report.records, 'record')} invalid — ${plural(report.inferences, 'inference')} would be sent, ${plural(report.rejected, 'record')} quarantined${normalized}`,
     );
   }
-  const hinted = new Set<string>();
-  for (const error of report.errors.slice(0, MAX_HUMAN_ERRORS)) {
-    io.out(`  line ${error.line}  ${error.code}  ${error.message}`);
-    if (!hinted.has(error.code)) {
-      hinted.add(error.code);
-      io.out(`      fix: ${hintFor(error)}`);
-    }
+  // One block per code: how many, where, one example and its fix (3 lines, however many records share it).
+  const list = groups.list();
+  for (const group of list.slice(0, MAX_HUMAN_CODES)) {
+    io.out(`  ${group.code} ×${group.count}  ${describeLines(group)}`);
+    io.out(`      e.g. line ${group.example.line}: ${group.example.message}`);
+    io.out(`      fix: ${hintFor(group.example)}`);
   }
-  if (report.errors.length > MAX_HUMAN_ERRORS) io.out(`  … and ${report.errors.length - MAX_HUMAN_ERRORS} more (--json lists them all)`);
+  if (list.length > 0 && report.records > 0) io.out('  (--json lists every error with its line)');
   if (outDir !== undefined) {
     const name = outputName(file);
     io.out(`  wrote ${join(outDir, `${name}.jsonl`)} and ${join(outDir, `${name}.rejected.jsonl`)}`);

@@ -6,8 +6,12 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 await build({
   absWorkingDir: root,
-  entryPoints: ['bin/cli.ts'],
-  outfile: 'dist/cli.mjs',
+  // Split along cli/main.ts's dynamic imports: a command loads only its own chunk (and its packages).
+  entryPoints: { cli: 'bin/cli.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

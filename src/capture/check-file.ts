@@ -7,6 +7,13 @@ export interface ValidateOptions {
   collectPartnerIds?: boolean;
   /** Stop recording errors after this many (counts stay exact). Default: all of them. */
   maxErrors?: number;
+  /**
+   * Called with each valid record's partner IDs instead of keeping them in the report: a caller that writes them
+   * out as they come (the CLI's `--json`) holds them as its text, not as hundreds of thousands of strings.
+   */
+  onPartnerIds?: (ids: readonly string[]) => void;
+  /** Called with every rejected record's error, also those past maxErrors (the CLI groups them by code). */
+  onError?: (error: CaptureError) => void;
 }
 
 /**
@@ -24,7 +31,7 @@ export class FileTally {
   readonly partnerInferenceIds?: string[];
 
   constructor(private readonly options: ValidateOptions = {}) {
-    if (options.collectPartnerIds) this.partnerInferenceIds = [];
+    if (options.collectPartnerIds && !options.onPartnerIds) this.partnerInferenceIds = [];
   }
 
   add(result: ReturnType<CaptureChecker['check']>): void {
@@ -32,13 +39,16 @@ export class FileTally {
     if (result.ok) {
       this.inferences += result.inferences;
       if (result.normalized) this.normalized = true;
-      if (this.partnerInferenceIds) for (const id of result.partnerInferenceIds) this.partnerInferenceIds.push(id);
+      if (this.options.onPartnerIds) this.options.onPartnerIds(result.partnerInferenceIds);
+      else if (this.partnerInferenceIds) for (const id of result.partnerInferenceIds) this.partnerInferenceIds.push(id);
       return;
     }
     this.rejected++;
-    if (this.errors.length < (this.options.maxErrors ?? Infinity)) {
-      this.errors.push({ line: result.line, code: result.code, message: result.message });
-    }
+    const keep = this.errors.length < (this.options.maxErrors ?? Infinity);
+    if (!keep && !this.options.onError) return;
+    const error = { line: result.line, code: result.code, message: result.message };
+    if (keep) this.errors.push(error);
+    this.options.onError?.(error);
   }
 
   /** The file's verdict; a file with no record at all is EMPTY_FILE. */

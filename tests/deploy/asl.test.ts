@@ -49,6 +49,48 @@ it('has at least the ingest state machine', () => {
   expect(files).toContain('ingest.asl.yml');
 });
 
+describe('ingest.asl.yml: what an execution costs and where it ends', () => {
+  const definition = parseYaml(readFileSync(join(dir, 'ingest.asl.yml'), 'utf8')) as { StartAt: string; States: Record<string, State> };
+  const top = definition.States;
+
+  /** States entered from StartAt to `target` on the path without errors, one Map iteration counted per Map. */
+  function statesOnCleanPath(target: string): number {
+    const queue: Array<[string, number]> = [[definition.StartAt, 0]];
+    const seen = new Set<string>();
+    while (queue.length > 0) {
+      const [name, before] = queue.shift()!;
+      const state = top[name]!;
+      const entered = before + 1 + (state.Type === 'Map' ? Object.keys(state.ItemProcessor.States).length : 0);
+      if (name === target) return entered;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      for (const next of [state.Next, state.Default, ...(state.Choices ?? []).map((c: State) => c.Next)]) if (next) queue.push([next, entered]);
+    }
+    throw new Error(`${target} is not reachable without an error`);
+  }
+
+  it('records a clean single-part file in 5 state transitions: ValidateCapture, UploadParts, UploadPart, CheckOutcome, RecordUploaded', () => {
+    expect(statesOnCleanPath('RecordUploaded')).toBe(5);
+    expect(top.RecordUploaded).toMatchObject({ End: true, Resource: 'arn:aws:states:::dynamodb:putItem' });
+  });
+
+  it('ends every execution at the record of its outcome: each End is a putItem, each Fail follows one', () => {
+    const ends = Object.entries(top).filter(([, s]) => s.End === true || s.Type === 'Succeed');
+    expect(ends.map(([name]) => name).sort()).toEqual(['RecordPartial', 'RecordRefused', 'RecordUploaded']);
+    for (const [, s] of ends) expect(s.Resource).toBe('arn:aws:states:::dynamodb:putItem');
+    for (const [failName] of Object.entries(top).filter(([, s]) => s.Type === 'Fail')) {
+      const before = Object.entries(top).filter(([, s]) => s.Next === failName);
+      expect(before.length).toBeGreaterThan(0);
+      for (const [, s] of before) expect(s.Resource).toBe('arn:aws:states:::dynamodb:putItem');
+    }
+  });
+
+  it('keeps the failed file\'s error for the console: IngestFailed takes the caught Error and Cause', () => {
+    expect(top.IngestFailed).toEqual({ Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' });
+    expect(top.CaptureRejected).toMatchObject({ Type: 'Fail', Error: 'CaptureRejectedError' });
+  });
+});
+
 describe.each(files)('%s', (file) => {
   const definition = parseYaml(readFileSync(join(dir, file), 'utf8')) as { States: Record<string, State> };
   const all = [...states(definition)];

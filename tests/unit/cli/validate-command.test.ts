@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../../cli/main.js';
 import type { Io } from '../../../cli/io.js';
+import { describeLines, FindingGroups } from '../../../cli/finding-groups.js';
+import { CaptureGenerator } from '../../../local/capture-generator.js';
 
 const FIX = 'tests/fixtures/captures';
 let dir: string;
@@ -52,11 +54,67 @@ describe('capture-router validate', () => {
     ]);
   });
 
-  it('prints a summary line, each error, and a hint to fix its cause without --json', async () => {
+  it('prints a summary line, then per code its count, its lines, one example and the fix, without --json', async () => {
     const { code, out } = await run('validate', `${FIX}/mixed-bad-records.jsonl`);
     expect(code).toBe(1);
     expect(out[0]).toMatch(/mixed-bad-records\.jsonl: 4 of 5 records invalid/);
-    expect(out.join('\n')).toMatch(/line 2 {2}UNSUPPORTED_ENCODING .*\n {6}fix: set DataCaptureConfig\.CaptureContentTypeHeader/);
+    expect(out.slice(1, 4)).toEqual([
+      '  UNSUPPORTED_ENCODING ×1  line 2',
+      expect.stringMatching(/^ {6}e\.g\. line 2: endpointInput is BASE64 of "image\/png"/),
+      expect.stringMatching(/^ {6}fix: set DataCaptureConfig\.CaptureContentTypeHeader/),
+    ]);
+    expect(out.filter((l) => /^ {2}[A-Z_]+ ×\d+ {2}lines? /.test(l)).map((l) => l.trim().split(' ')[0])).toEqual(['UNSUPPORTED_ENCODING', 'BAD_JSON_SHAPE', 'COUNT_MISMATCH', 'DUPLICATE_PARTNER_ID']);
+  });
+
+  it('groups 44 records failing one rule into one block of at most 5 lines, with their line ranges', async () => {
+    const gen = new CaptureGenerator({ seed: 3 });
+    const lines = [gen.line('csv').text, gen.line('csv').text];
+    for (let i = 0; i < 44; i++) lines.push(gen.line('badTime').text);
+    lines.push(gen.line('csv').text, gen.line('badTime').text);
+    const file = join(dir, 'forty-four.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const { code, out } = await run('validate', file);
+    expect(code).toBe(1);
+    const block = out.filter((l, i) => i > 0 && !l.startsWith('  (--json'));
+    expect(block).toHaveLength(3);
+    expect(block[0]).toBe('  BAD_INFERENCE_TIME ×45  lines 3–46, 48');
+    expect(block[1]).toMatch(/^ {6}e\.g\. line 3: eventMetadata\.inferenceTime/);
+    expect(block[2]).toMatch(/^ {6}fix: /);
+    // --json still lists every one of them.
+    const json = JSON.parse((await run('validate', '--json', file)).out[0]!);
+    expect(json.errors).toHaveLength(45);
+  });
+
+  it('names the first ranges of a scattered code and counts the rest', () => {
+    const groups = new FindingGroups();
+    for (const line of [1, 2, 3, 5, 7, 9, 11, 13, 15, 16, 20]) groups.add({ line, code: 'MISSING_EVENT_ID', message: 'm' });
+    const [group] = groups.list();
+    expect(group).toMatchObject({ count: 11, ranges: [[1, 3], [5, 5], [7, 7], [9, 9], [11, 11], [13, 13]], moreRanges: 2 });
+    expect(describeLines(group!)).toBe('lines 1–3, 5, 7, 9, 11, 13 and 2 more ranges');
+  });
+
+  it('writes --json as JSON.stringify would, also when the line goes out in pieces', async () => {
+    const pieces: Array<string | Uint8Array> = [];
+    const io: Io = { out: () => undefined, err: () => undefined, isTty: false, write: (chunk) => pieces.push(chunk) };
+    expect(await main(['validate', '--json', `${FIX}/mixed-bad-records.jsonl`], io)).toBe(1);
+    const written = Buffer.concat(pieces.map((p) => Buffer.from(p))).toString('utf8');
+    const { out } = await run('validate', '--json', `${FIX}/mixed-bad-records.jsonl`);
+    expect(written).toBe(`${out[0]}\n`);
+    expect(written).toBe(`${JSON.stringify(JSON.parse(out[0]!))}\n`);
+  });
+
+  it('writes every partner ID of a file whose IDs outgrow memory pieces (spilled to a temporary file and read back)', async () => {
+    const gen = new CaptureGenerator({ seed: 5, mix: ['csv', 'batch'] });
+    const file = join(dir, 'many-ids.jsonl');
+    writeFileSync(file, `${Array.from({ length: 3000 }, () => gen.line().text).join('\n')}\n`);
+    const pieces: Array<string | Uint8Array> = [];
+    const io: Io = { out: () => undefined, err: () => undefined, isTty: false, write: (chunk) => pieces.push(Buffer.from(chunk)) };
+    expect(await main(['validate', '--json', file], io)).toBe(0);
+    const written = JSON.parse(Buffer.concat(pieces.map((p) => Buffer.from(p))).toString('utf8'));
+    const expected = JSON.parse((await run('validate', '--json', file)).out[0]!);
+    expect(JSON.stringify(written).length).toBeGreaterThan(1 << 17);
+    expect(written).toEqual(expected);
+    expect(new Set(written.partnerInferenceIds).size).toBe(written.inferences);
   });
 
   it('says EMPTY_FILE for an empty file', async () => {

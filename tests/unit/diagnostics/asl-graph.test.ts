@@ -13,8 +13,8 @@ describe('layoutAsl / renderAslSvg on statemachines/ingest.asl.yml', () => {
     expect(nodes.find((n) => n.name === 'UploadPart')).toMatchObject({ parent: 'UploadParts' });
     expect(edges).toEqual(
       expect.arrayContaining([
-        { from: 'ValidateCapture', to: 'HasValidInferences', kind: 'next' },
-        { from: 'HasValidInferences', to: 'UploadParts', kind: 'choice' },
+        { from: 'ValidateCapture', to: 'UploadParts', kind: 'next' },
+        { from: 'CheckOutcome', to: 'RecordUploaded', kind: 'choice' },
         { from: 'ValidateCapture', to: 'RecordFailed', kind: 'catch' },
         { from: 'UploadParts', to: 'UploadPart', kind: 'iteration' },
       ]),
@@ -22,7 +22,7 @@ describe('layoutAsl / renderAslSvg on statemachines/ingest.asl.yml', () => {
   });
 
   it('marks the states of the path, the edges taken, the retried state and the state where it failed', () => {
-    const names = ['ValidateCapture', 'HasValidInferences', 'UploadParts', 'UploadPart', 'RecordFailed', 'IngestFailed'];
+    const names = ['ValidateCapture', 'UploadParts', 'UploadPart', 'RecordFailed', 'IngestFailed'];
     const svg = renderAslSvg(definition, {
       states: names.map((name) => ({ name, exited: true })),
       visited: names,
@@ -36,7 +36,7 @@ describe('layoutAsl / renderAslSvg on statemachines/ingest.asl.yml', () => {
     expect(svg).toMatch(/<g class="state visited failed" data-state="IngestFailed"/);
     expect(svg).toMatch(/<g class="state visited" data-state="ValidateCapture"/);
     expect(svg).toMatch(/<g class="state" data-state="RecordUploaded"/);
-    expect(svg).toMatch(/class="edge next taken" data-from="ValidateCapture" data-to="HasValidInferences"/);
+    expect(svg).toMatch(/class="edge next taken" data-from="ValidateCapture" data-to="UploadParts"/);
     expect(svg).toContain('attempt 2: ArthurAuthError');
   });
 });
