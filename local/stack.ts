@@ -54,7 +54,7 @@ import { SfnWorkflowStarter } from '../src/aws/sfn-workflow-starter.js';
 import type { MappingItem, UploadPartEvent, WorkflowInput } from '../src/contracts.js';
 import { encodeS3EventKey } from '../src/routing/decode-key.js';
 import { MappingResolver } from '../src/routing/mapping-resolver.js';
-import { startArthurReceiver, type ArthurReceiver } from './arthur-receiver.js';
+import { startArthurReceiver, type ArthurReceiver } from './arthur/index.js';
 import { startConsoleServer } from './console-server.js';
 import { ExecutionInspector } from '../src/aws/execution-inspector.js';
 import { startSfnEndpoint, type SfnEndpoint } from './sfn-endpoint.js';

@@ -18,6 +18,8 @@ export interface WorkflowInput {
   arthurHost?: string;
   /** Per-mapping override of the stack's token secret. */
   tokenSecretArn?: string;
+  /** Per-mapping Arthur organization ID (a UUID), sent as `Arthur-Organization-ID`; else the stack's. */
+  organizationId?: string;
 }
 
 /** One upload unit: the original object when it is clean and small, else a normalized part in the artifacts bucket. */
@@ -75,7 +77,19 @@ export interface UploadPartResult {
    */
   alreadyPresent: number;
   total: number;
-  /** A few failed results from Arthur's answer, without the `alreadyPresent` ones (the ingestion record leaves them out). */
+  /**
+   * Arthur's refusals, bounded (functions/upload/refusals.ts): the first 100 refused partner IDs, how many
+   * could not be traced to one, and Arthur's distinct messages. Never a payload. Always present (count 0 when none).
+   */
+  refused: { count: number; ids: string[]; unnamed: number; messages: string[] };
+  /**
+   * What the lookup before a re-send said: `not needed` (a first attempt), `N of M held` (used), or why it could not
+   * answer (`unavailable: …`, `unauthorized: …`) — then "already exists" messages decide, as before the lookup.
+   */
+  lookup: string;
+  /** `ok`, `no counts`, or `mismatch: …`: Arthur's counts checked against what was sent. */
+  countsCheck: string;
+  /** A few failures from Arthur's answer, without the `alreadyPresent` ones (the ingestion record leaves them out). */
   failureSample?: unknown[];
 }
 
@@ -86,6 +100,8 @@ export interface MappingItem {
   enabled: boolean;
   arthurHost?: string;
   tokenSecretArn?: string;
+  /** Arthur organization ID (a UUID) sent as `Arthur-Organization-ID` for this mapping's uploads. */
+  organizationId?: string;
   description?: string;
   createdAt: string;
   updatedAt: string;
@@ -104,6 +120,12 @@ export interface PartOutcome {
   /** `UploadPartResult.alreadyPresent`; absent in items written before it was recorded. */
   alreadyPresent?: number;
   total: number;
+  /** `UploadPartResult.refused`: the count, and the IDs and messages as JSON strings (absent in older items). */
+  refusedCount?: number;
+  refusedIds?: string;
+  arthurMessages?: string;
+  lookup?: string;
+  countsCheck?: string;
 }
 
 /**

@@ -33,7 +33,10 @@ function optionalMs(name: string, fallback: number): number {
 const defaultHost = required('ARTHUR_HOST');
 const defaultSecretArn = required('ARTHUR_TOKEN_SECRET_ARN');
 const allowlist = parseAllowlist(required('ARTHUR_HOST_ALLOWLIST'));
-const timeoutMs = optionalMs('ARTHUR_TIMEOUT_MS', 120_000);
+// Arthur's own client waits 300 s for an answer (DESIGN.md, "Arthur's contract"); the function's timeout is above it.
+const timeoutMs = optionalMs('ARTHUR_TIMEOUT_MS', 300_000);
+/** Sent as Arthur-Organization-ID when set (a mapping's organizationId overrides it). */
+const organizationId = process.env.ARTHUR_ORGANIZATION_ID?.trim() || undefined;
 // The stack's own default must pass its own policy; finding out at the first upload would be too late.
 assertAllowedHost(defaultHost, allowlist);
 
@@ -63,6 +66,7 @@ export const handler = middy(
       defaultSecretArn,
       allowlist,
       timeoutMs: budget,
+      organizationId,
       signal: opts?.signal,
       log: logFor(event),
       metrics: telemetry.metrics,

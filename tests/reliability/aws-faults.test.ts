@@ -17,7 +17,7 @@ import { createArtifactStore } from '../../src/aws/artifact-store.js';
 import { createObjectSource } from '../../src/aws/object-source.js';
 import { HttpArthurApi } from '../../src/arthur/index.js';
 import type { UploadPartEvent, WorkflowInput } from '../../src/contracts.js';
-import { startArthurReceiver, type ArthurReceiver } from '../../local/arthur-receiver.js';
+import { startArthurReceiver, type ArthurReceiver } from '../../local/arthur/index.js';
 import { CaptureGenerator } from '../../local/capture-generator.js';
 import { startS3rver, type S3rverServer } from '../support/s3rver-server.js';
 import { eventsOf, namedError, startWorkflowHarness, type IngestTasks, type WorkflowHarness } from '../support/workflow-harness.js';

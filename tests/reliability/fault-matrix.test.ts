@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { checkCaptureFile } from '../../src/capture/index.js';
-import type { FaultSpec } from '../../local/arthur-receiver.js';
+import type { FaultSpec } from '../../local/arthur/index.js';
 import { CaptureGenerator } from '../../local/capture-generator.js';
 import { attempts, captureKey, modelId, record, startReliabilityStack, type ReliabilityStack } from './support.js';
 

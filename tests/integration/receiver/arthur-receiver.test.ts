@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { Readable } from 'node:stream';
 import { HttpArthurApi, multipartEnvelope, type UploadCaptureRequest } from '../../../src/arthur/index.js';
 import { ArthurAuthError, ArthurModelNotFoundError, ArthurRejectedError, ArthurThrottledError, ArthurUnavailableError } from '../../../src/errors.js';
-import { startArthurReceiver, type ArthurReceiver, type ReceivedInference } from '../../../local/arthur-receiver.js';
+import { startArthurReceiver, type ArthurReceiver, type ReceivedInference } from '../../../local/arthur/index.js';
 import { CaptureGenerator, type Kind } from '../../../local/capture-generator.js';
 
 const TOKEN = 'receiver-test-token-0001';

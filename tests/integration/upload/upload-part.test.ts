@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { uploadPart, type UploadPartDeps } from '../../../functions/upload/upload-part.js';
-import { startArthurReceiver, type ArthurReceiver } from '../../../local/arthur-receiver.js';
+import { startArthurReceiver, type ArthurReceiver } from '../../../local/arthur/index.js';
 import { CaptureGenerator } from '../../../local/capture-generator.js';
 import { HttpArthurApi, parseAllowlist } from '../../../src/arthur/index.js';
 import { createObjectSource } from '../../../src/aws/object-source.js';
