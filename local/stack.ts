@@ -110,6 +110,8 @@ export interface LocalStackOptions {
   sfnHistoryLimit?: number;
   /** How many of the newest router summaries and notifications `routed`/`notifications` keep. Default 10,000. */
   diagnosticsLimit?: number;
+  /** Sent as Arthur-Organization-ID (ARTHUR_ORGANIZATION_ID); the local receiver then requires it. */
+  arthurOrganizationId?: string;
   /** UploadPart's request timeout towards Arthur (ARTHUR_TIMEOUT_MS). Default 30,000. */
   uploadTimeoutMs?: number;
   /** ValidateCapture's part limits. Default the deployed ones: 10 MiB, 10,000 records. */
@@ -243,7 +245,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // --- Arthur ---------------------------------------------------------------------------------------------
     let receiver: ArthurReceiver | undefined;
     if (!options.arthurHost) {
-      receiver = await startArthurReceiver({ token: arthurToken, port: port(4), storeInferences: options.storeReceivedInferences ?? true });
+      receiver = await startArthurReceiver({ token: arthurToken, organizationId: options.arthurOrganizationId, port: port(4), storeInferences: options.storeReceivedInferences ?? true });
       closers.push(() => receiver!.close());
     }
     const arthurHost = options.arthurHost ?? receiver!.url;
@@ -266,6 +268,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       defaultSecretArn: localSecretArn,
       allowlist: parseAllowlist(new URL(arthurHost).hostname),
       timeoutMs: options.uploadTimeoutMs ?? 30_000,
+      organizationId: options.arthurOrganizationId,
       log: (level, message, fields) => write(JSON.stringify({ level, message, function: 'upload-part', ...fields })),
     };
     const stateMachineName = `${name}-ingest`;

@@ -93,7 +93,8 @@ async function attempt(
   const organizationId = request.organizationId || deps.organizationId || undefined;
   const target = { host: base.href, modelId, token, organizationId, timeoutMs: deps.timeoutMs, signal: deps.signal };
   const plan = retryCount > 0 ? await planResend(part, target, deps) : await planFirst(part, deps);
-  if (plan.sent === 0) {
+  // The lookup found every inference of the part in Arthur: nothing is sent again.
+  if (plan.held && plan.sent === 0 && plan.skipped > 0) {
     plan.body.destroy();
     const result = outcome(part, { status: 200, success: 0, failure: 0, alreadyPresent: plan.skipped }, emptyRefused(), plan.lookup, 'ok', []);
     logOutcome(deps, part, { modelId, host: base.host, retryCount, result, bytes: 0, durationMs: 0 });
