@@ -3,6 +3,7 @@ import { runDemo } from './demo-command.js';
 import { runLocal } from './local-command.js';
 import { runMappings, runReplay } from './admin-commands.js';
 import { runExecutions } from './executions-command.js';
+import { runVerify } from './verify-command.js';
 import { UsageError, type Io, processIo } from './io.js';
 
 const USAGE = `usage: capture-router <command> [options]
@@ -14,6 +15,7 @@ commands:
   mappings put|get|list|delete|resolve …         manage prefix → model mappings through the admin API (--endpoint URL)
   replay PREFIX [--from ISO --to ISO] [--force]  start executions for captures already in the bucket, skipping delivered ones
   executions list|show …                         what the workflow did with each file: path, retries, outcome, and why
+  verify s3://BUCKET/KEY… --model ID             which of a file's inferences Arthur holds (exit 0 all, 1 some missing, 2 usage)
 
 Run \`capture-router <command> --help\` for a command's options.`;
 
@@ -34,6 +36,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await runReplay(rest, io);
       case 'executions':
         return await runExecutions(rest, io);
+      case 'verify':
+        return await runVerify(rest, io);
       case undefined:
       case '-h':
       case '--help':
