@@ -184,10 +184,14 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
  * case the server echoes request headers back (some proxies and debugging endpoints do).
  */
 export function bodyExcerpt(text: string, token: string, max = 500): string {
-  let clean = text.replace(/\s+/g, ' ').trim();
-  // Below a few characters a "token" is a test value, and redacting it would garble every word holding it.
-  if (token.length >= 4) clean = clean.split(token).join('[redacted]');
+  const clean = redactToken(text.replace(/\s+/g, ' ').trim(), token);
   return clean.length === 0 ? '(empty body)' : truncate(clean, max);
+}
+
+/** The text with the token replaced by `[redacted]`: a server may echo request headers into its messages. */
+export function redactToken(text: string, token: string): string {
+  // Below a few characters a "token" is a test value, and redacting it would garble every word holding it.
+  return token.length >= 4 ? text.split(token).join('[redacted]') : text;
 }
 
 function truncate(text: string, max: number): string {

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { ArthurUnavailableError, StorageUnavailableError } from '../errors.js';
 import type { UploadCaptureResult } from './api.js';
 import type { MultipartEnvelope } from './multipart.js';
-import { bodyExcerpt, CappedBody, parseAcceptedAnswer } from './response.js';
+import { bodyExcerpt, CappedBody, parseAcceptedAnswer, redactToken } from './response.js';
 import { sourceError, statusError, unreachable } from './status-errors.js';
 
 /** Error answers are only read for the message; a few KB say what went wrong. */
@@ -99,7 +99,9 @@ export class UploadExchange {
         return;
       }
       const answer = parseAcceptedAnswer(captured);
-      this.succeed({ status, ...answer, bytesSent: this.bytesSent, durationMs: Math.round(performance.now() - this.started) });
+      // Arthur's messages travel into the workflow state and the ingestion record: never with the token in them.
+      const failures = answer.failures.map((f) => ({ ...f, message: redactToken(f.message, this.plan.token) }));
+      this.succeed({ status, ...answer, failures, bytesSent: this.bytesSent, durationMs: Math.round(performance.now() - this.started) });
     });
   }
 
