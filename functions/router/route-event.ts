@@ -211,6 +211,7 @@ export function workflowInput(
     mappingPrefix,
     ...(mapping.arthurHost ? { arthurHost: mapping.arthurHost } : {}),
     ...(mapping.tokenSecretArn ? { tokenSecretArn: mapping.tokenSecretArn } : {}),
+    ...(mapping.organizationId ? { organizationId: mapping.organizationId } : {}),
   };
 }
 
