@@ -91,25 +91,26 @@ async function verifyOne(file: { bucket: string; key: string }, args: VerifyArgs
   return missing.length === 0 ? 0 : 1;
 }
 
-function readArgs(argv: string[], env: NodeJS.ProcessEnv): VerifyArgs {
-  let parsed;
+const OPTIONS = {
+  model: { type: 'string' },
+  'arthur-host': { type: 'string' },
+  'arthur-token-env': { type: 'string' },
+  'arthur-org-id': { type: 'string' },
+  prefix: { type: 'string' },
+  sample: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+function parse(argv: string[]) {
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        'arthur-host': { type: 'string' },
-        'arthur-token-env': { type: 'string' },
-        'arthur-org-id': { type: 'string' },
-        prefix: { type: 'string' },
-        sample: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (err) {
     throw new UsageError(`verify: ${(err as Error).message}\n\n${HELP}`);
   }
+}
+
+function readArgs(argv: string[], env: NodeJS.ProcessEnv): VerifyArgs {
+  const parsed = parse(argv);
   const { values, positionals } = parsed;
   if (!values.model) throw new UsageError(`verify: --model ID is required\n\n${HELP}`);
   let modelId: string;

@@ -121,19 +121,22 @@ async function readUpload(req: IncomingMessage, boundary: string, modelId: strin
       records++;
       const result = checker.check(text, lineNo, { explode: true });
       const eventId = eventIdOf(text);
-      if (!result.ok) return fail(`line ${result.line}: ${result.code}: ${result.message}`, eventId, null);
-      (result.exploded ?? []).forEach((inference, index) => {
+      if (!result.ok) {
+        fail(`line ${result.line}: ${result.code}: ${result.message}`, eventId, null);
+        return;
+      }
+      for (const [index, inference] of (result.exploded ?? []).entries()) {
         if (ctx.state.holds(modelId, inference.partnerInferenceId) || fresh.has(inference.partnerInferenceId)) {
-          return fail('an inference with this partner_inference_id already exists', eventId, index);
-        }
-        if (partialFailures > 0) {
+          fail('an inference with this partner_inference_id already exists', eventId, index);
+        } else if (partialFailures > 0) {
           partialFailures--;
-          return fail('injected fault: inference not ingested', eventId, index);
+          fail('injected fault: inference not ingested', eventId, index);
+        } else {
+          fresh.add(inference.partnerInferenceId);
+          outcome.success++;
+          keep?.push({ modelId, ...inference });
         }
-        fresh.add(inference.partnerInferenceId);
-        outcome.success++;
-        keep?.push({ modelId, ...inference });
-      });
+      }
     });
   } catch (err) {
     if (err instanceof MultipartError) throw new HttpProblem(400, err.message);
