@@ -70,8 +70,9 @@ export interface UploadPartResult {
   /** Arthur's failure count, less `alreadyPresent`. */
   failure: number;
   /**
-   * On a retried attempt only: inferences Arthur refused as "already exists" — an earlier attempt of this part
-   * delivered them and its answer was lost (a timeout, a reset). Delivered, not failed. Always 0 on a first
+   * On a retried attempt only: inferences Arthur already held — found by Arthur's lookup before the re-send (and then
+   * not sent again), or refused by Arthur as "already exists" when the lookup could not answer. An earlier attempt of
+   * this part delivered them and its answer was lost (a timeout, a reset). Delivered, not failed. Always 0 on a first
    * attempt, where "already exists" means another file carried the partner ID and stays a failure.
    * success + failure + alreadyPresent = total.
    */

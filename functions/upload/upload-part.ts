@@ -104,7 +104,9 @@ async function attempt(
   // Failures name eventIds (or positions); the part is read again to name their partner IDs, only when there are any.
   const index = plan.index ?? (answer.failures.length > 0 ? await readIndex(part, deps, false) : undefined);
   const traced = partnerIdsOf(answer, index);
-  const { present, refused } = classify(traced, { held: plan.held, byMessage: retryCount > 0 && plan.held === undefined });
+  // On a retry an "already exists" refusal of the part's own ID also counts as present: the lookup may have been
+  // unable to answer, or may have answered before Arthur's asynchronous ingestion of the earlier attempt finished.
+  const { present, refused } = classify(traced, { held: plan.held, byMessage: retryCount > 0 });
   // A 2xx without readable counts means Arthur took the file without itemizing it.
   const counts = answer.counts ?? { success: plan.sent, failure: 0, total: plan.sent };
   const countsCheck = checkCounts(answer, plan.sent, answer.failures.length < answer.failuresListed);

@@ -1,7 +1,16 @@
 /**
- * An Arthur-compatible receiver for the tests, the benchmark and the local stack: Arthur's SageMaker Data Capture
- * upload and its inference lookup (upload.ts, lookup.ts), who may call them (caller.ts), and the test controls
- * (controls.ts). docs/LOCAL.md lists what each answers.
+ * An Arthur-compatible receiver for the tests, the benchmark and the local stack.
+ *
+ * Arthur's endpoints (every request: the raw token as `Authorization`, else 401; `Arthur-Organization-ID` equal to
+ * `organizationId` when one is configured, else 403; a model ID that is a UUID and, with `models`, a known one,
+ * else 404):
+ *   POST …/models/{id}/inferences/integrations/sagemaker_data_capture (upload.ts): one `inference_data` file field,
+ *     else 400; over `maxBodyBytes` 413; 207 `{counts, failures: [{message, status, event_id,
+ *     inference_index_in_event}]}` as arthur-client models it; a rejected record or an ID the model already holds is
+ *     one failure each. Nothing is kept of a request that fails.
+ *   GET …/models/{id}/inferences/query/{partner_inference_id} (lookup.ts): 200 when held, 404 otherwise.
+ * Test controls (controls.ts): GET /__received?model=ID, GET /__stats, POST /__faults {status?, count?, delayMs?,
+ *   retryAfter?, reset?, partialFailures?} or an array of them — the next `count` uploads, whatever their token.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { modelIdOf } from './caller.js';
