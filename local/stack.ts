@@ -467,6 +467,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Names a secret that does not exist locally: the stack's UploadPart takes the token from ARTHUR_TOKEN.
       ARTHUR_TOKEN_SECRET_ARN: localSecretArn,
       ARTHUR_TOKEN: arthurToken,
+      ...(options.arthurOrganizationId ? { ARTHUR_ORGANIZATION_ID: options.arthurOrganizationId } : {}),
     };
 
     return {
