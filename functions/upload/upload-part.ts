@@ -102,7 +102,7 @@ async function attempt(
   }
   const answer = await deps.arthur.uploadCapture({ ...target, body: plan.body, contentLength: plan.contentLength, fileName: part.key });
   // Failures name eventIds (or positions); the part is read again to name their partner IDs, only when there are any.
-  const index = plan.index ?? (answer.failures.length > 0 ? await readIndex(part, deps, false) : undefined);
+  const index = plan.index ?? (answer.failures.length > 0 ? await indexAfterUpload(part, deps) : undefined);
   const traced = partnerIdsOf(answer, index);
   // On a retry an "already exists" refusal of the part's own ID also counts as present: the lookup may have been
   // unable to answer, or may have answered before Arthur's asynchronous ingestion of the earlier attempt finished.
@@ -162,6 +162,19 @@ async function readIndex(part: Part, deps: UploadPartDeps, keepText: boolean): P
     body.destroy();
     if (err instanceof Error && (WORKFLOW_ERROR_NAMES as readonly string[]).includes(err.name)) throw err;
     throw new StorageUnavailableError(`Reading the part s3://${part.bucket}/${part.key} again failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/**
+ * After Arthur took the part, a failed re-read must not fail the attempt (a retry would then meet an Arthur that
+ * holds the part): the refusals stay counted, only not traced to partner IDs.
+ */
+async function indexAfterUpload(part: Part, deps: UploadPartDeps): Promise<PartIndex | undefined> {
+  try {
+    return await readIndex(part, deps, false);
+  } catch (err) {
+    deps.log?.('warn', "the part could not be read again to name Arthur's refusals", { key: part.key, partIndex: part.index, errorName: err instanceof Error ? err.name : 'Error' });
+    return undefined;
   }
 }
 
