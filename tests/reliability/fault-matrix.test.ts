@@ -108,6 +108,11 @@ describe('Arthur faults: terminal state and attempt count', () => {
     expect({ status: o.status, error: o.error, attempts: o.attempts, received: o.received.length }).toEqual({ status: 'FAILED', error: 'ArthurAuthError', attempts: 1, received: 0 });
   });
 
+  it('402 (the Arthur plan or payment): FAILED ArthurPaymentRequiredError at once (1 attempt), never retried', async () => {
+    const o = await runScenario('402 plan or payment', [{ status: 402, count: 10 }]);
+    expect({ status: o.status, error: o.error, attempts: o.attempts, received: o.received.length }).toEqual({ status: 'FAILED', error: 'ArthurPaymentRequiredError', attempts: 1, received: 0 });
+  });
+
   it('404 (unknown model): FAILED ArthurModelNotFoundError (1 attempt)', async () => {
     const o = await runScenario('404 unknown model', [{ status: 404, count: 10 }]);
     expect({ status: o.status, error: o.error, attempts: o.attempts, received: o.received.length }).toEqual({ status: 'FAILED', error: 'ArthurModelNotFoundError', attempts: 1, received: 0 });

@@ -262,6 +262,42 @@ describe('UploadPart', () => {
     expect(arthur.stats().total).toBe(0);
   });
 
+  it('checks Arthur\'s counts against what was sent: a mismatch is logged and recorded, never silently trusted', async () => {
+    const liar = await startScriptedServer(answerAfterBody(207, JSON.stringify({ counts: { success: 5, failure: 0, total: 5 }, failures: [] })));
+    try {
+      const d = deps({ defaultHost: liar.url });
+      const result = await uploadPart(event(), d);
+      expect(result.countsCheck).toBe(`mismatch: total 5 for ${file.inferences} inferences sent`);
+      expect(d.logs).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringMatching(/counts disagree/), countsCheck: result.countsCheck }));
+    } finally {
+      await liar.close();
+    }
+  });
+
+  it('traces a generic answer (one result per inference, in order) back to partner IDs by position', async () => {
+    const ids = allIds(file.text);
+    const results = ids.map((_, i) => (i === 7 ? { message: 'bad value', status: 422 } : { message: 'success', status: 200 }));
+    const generic = await startScriptedServer(answerAfterBody(207, JSON.stringify({ counts: { success: ids.length - 1, failure: 1, total: ids.length }, results })));
+    try {
+      const result = await uploadPart(event(), deps({ defaultHost: generic.url }));
+      expect(result).toMatchObject({ failure: 1, countsCheck: 'ok', refused: { count: 1, ids: [ids[7]], unnamed: 0, messages: ['bad value'] } });
+    } finally {
+      await generic.close();
+    }
+  });
+
+  it('counts a failure it cannot trace (an eventId the part does not hold) as refused, unnamed', async () => {
+    const odd = await startScriptedServer(
+      answerAfterBody(207, JSON.stringify({ counts: { success: file.inferences - 1, failure: 1, total: file.inferences }, failures: [{ message: 'x', status: 400, event_id: 'not-in-part', inference_index_in_event: 0 }] })),
+    );
+    try {
+      const result = await uploadPart(event(), deps({ defaultHost: odd.url }));
+      expect(result.refused).toEqual({ count: 1, ids: [], unnamed: 1, messages: ['x'] });
+    } finally {
+      await odd.close();
+    }
+  });
+
   it('a 2xx without counts counts every inference of the part as a success', async () => {
     const silent = await startScriptedServer(answerAfterBody(207, ''));
     try {
