@@ -18,7 +18,7 @@ const CONNECTION_HELP = `connection:
 
 const MAPPINGS_HELP = `usage: capture-router mappings <put|get|list|delete|resolve> … [connection options]
 
-  put PREFIX MODEL_ID [--disabled] [--description TEXT] [--arthur-host URL] [--token-secret-arn ARN]
+  put PREFIX MODEL_ID [--disabled] [--description TEXT] [--arthur-host URL] [--token-secret-arn ARN] [--arthur-org-id ID]
                       [--if-match VERSION | --create-only]
       create or replace the mapping of PREFIX (normalized as the router matches keys); shows what it shadows
   get PREFIX          show one mapping and its version
@@ -70,6 +70,7 @@ export async function runMappings(argv: string[], io: Io, deps: AdminCommandDeps
     description: { type: 'string' },
     'arthur-host': { type: 'string' },
     'token-secret-arn': { type: 'string' },
+    'arthur-org-id': { type: 'string' },
     'if-match': { type: 'string' },
     'create-only': { type: 'boolean' },
     limit: { type: 'string' },
@@ -100,6 +101,7 @@ export async function runMappings(argv: string[], io: Io, deps: AdminCommandDeps
         ...(values.description !== undefined ? { description: values.description } : {}),
         ...(values['arthur-host'] !== undefined ? { arthurHost: values['arthur-host'] } : {}),
         ...(values['token-secret-arn'] !== undefined ? { tokenSecretArn: values['token-secret-arn'] } : {}),
+        ...(values['arthur-org-id'] !== undefined ? { organizationId: values['arthur-org-id'] } : {}),
       };
       const headers: Record<string, string> = {};
       if (values['if-match'] !== undefined) headers['if-match'] = `"${values['if-match'].replace(/"/g, '')}"`;
@@ -242,6 +244,7 @@ function describeMapping(m: Record<string, any>, long = false): string {
   const parts = [`${m.prefix} → model ${m.modelId}`, m.enabled === false ? 'DISABLED' : 'enabled', `version ${m.version ?? '?'}`];
   if (m.arthurHost) parts.push(`host ${m.arthurHost}`);
   if (m.tokenSecretArn) parts.push(`token ${m.tokenSecretArn}`);
+  if (m.organizationId) parts.push(`organization ${m.organizationId}`);
   if (long) {
     if (m.description) parts.push(`"${m.description}"`);
     parts.push(`updated ${m.updatedAt}`);

@@ -13,7 +13,9 @@ Objects put under bucket "datacapture" are routed, validated and uploaded as in 
   --arthur-host URL    upload to this Arthur instead of the local receiver (needs --arthur-token-env)
   --arthur-token-env V the environment variable holding the token UploadPart sends (a token never goes on the
                        command line, where other users see it in the process list); default: a generated token
-                       for the local receiver`;
+                       for the local receiver
+  --arthur-org-id ID   send Arthur-Organization-ID: ID with every request (Arthur requires it where the account
+                       has several organizations); the local receiver then requires it too`;
 
 export interface LocalCommandOptions {
   /** Resolves when the stack should stop. Default: the first SIGINT or SIGTERM. */
@@ -34,6 +36,7 @@ export async function runLocal(argv: string[], io: Io, options: LocalCommandOpti
     dataDir: args.dataDir,
     arthurHost: args.arthurHost,
     arthurToken: args.arthurToken,
+    arthurOrganizationId: args.arthurOrgId,
     rootDir: packageRoot(),
     log: io.out,
   });
@@ -68,6 +71,7 @@ interface LocalArgs {
   dataDir?: string;
   arthurHost?: string;
   arthurToken?: string;
+  arthurOrgId?: string;
 }
 
 function parseArgs(argv: string[]): LocalArgs {
@@ -105,6 +109,10 @@ function parseArgs(argv: string[]): LocalArgs {
         args.arthurToken = token;
         break;
       }
+      case '--arthur-org-id':
+        args.arthurOrgId = value();
+        if (!/^[A-Za-z0-9-]{1,64}$/.test(args.arthurOrgId)) throw new UsageError(`local: --arthur-org-id must be an organization UUID, got "${args.arthurOrgId}"`);
+        break;
       default:
         throw new UsageError(`local: unknown option "${flag}"\n\n${HELP}`);
     }

@@ -14,6 +14,7 @@ commands:
   mappings put|get|list|delete|resolve …         manage prefix → model mappings through the admin API (--endpoint URL)
   replay PREFIX [--from ISO --to ISO] [--force]  start executions for captures already in the bucket, skipping delivered ones
   executions list|show …                         what the workflow did with each file: path, retries, outcome, and why
+  verify s3://BUCKET/KEY… --model ID             which of a file's inferences Arthur holds (exit 0 all, 1 some missing, 2 usage)
 
 Run \`capture-router <command> --help\` for a command's options; \`capture-router --version\` prints the version.`;
 
@@ -38,6 +39,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await (await import('./admin-commands.js')).runReplay(rest, io);
       case 'executions':
         return await (await import('./executions-command.js')).runExecutions(rest, io);
+      case 'verify':
+        return await (await import('./verify-command.js')).runVerify(rest, io);
       case '--version':
       case '-V':
         io.out(`capture-router ${version()}`);

@@ -11,7 +11,7 @@ import type { RouteSummary } from '../functions/router/route-event.js';
 import type { MappingInput } from '../src/aws/mapping-store.js';
 import type { MappingItem } from '../src/contracts.js';
 import { startAdminServer } from './admin-server.js';
-import { startArthurReceiver, type ArthurReceiver } from './arthur-receiver.js';
+import { startArthurReceiver, type ArthurReceiver } from './arthur/index.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localSfnClient } from './clients.js';
 import { Closers } from './closers.js';
 import { startConsoleService } from './console-service.js';
@@ -69,6 +69,8 @@ export interface LocalStackOptions {
   sfnHistoryLimit?: number;
   /** How many of the newest router summaries and notifications `routed`/`notifications` keep. Default 10,000. */
   diagnosticsLimit?: number;
+  /** Sent as Arthur-Organization-ID (ARTHUR_ORGANIZATION_ID); the local receiver then requires it. */
+  arthurOrganizationId?: string;
   /** UploadPart's request timeout towards Arthur (ARTHUR_TIMEOUT_MS). Default 30,000. */
   uploadTimeoutMs?: number;
   /** ValidateCapture's part limits. Default the deployed ones: 10 MiB, 10,000 records. */
@@ -174,7 +176,7 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
   const sfnClient = localSfnClient(sfn.endpoint.url);
   closers.add(() => sfnClient.destroy());
   const clients = { s3: s3.client, dynamodb: dynamodb.client, sfn: sfnClient };
-  tasks = buildLocalTasks(clients, { names, stateMachineArn: sfn.stateMachineArn, arthurHost, arthurToken, partLimits: options.partLimits, uploadTimeoutMs: options.uploadTimeoutMs, write });
+  tasks = buildLocalTasks(clients, { names, stateMachineArn: sfn.stateMachineArn, arthurHost, arthurToken, partLimits: options.partLimits, uploadTimeoutMs: options.uploadTimeoutMs, arthurOrganizationId: options.arthurOrganizationId, write });
 
   const router = startRouterService(
     s3,
@@ -226,7 +228,7 @@ function stackApi(parts: {
   const mappingStore = parts.tasks.mappingStore;
   return {
     endpoints,
-    env: stackEnv(endpoints, names, { stateMachineArn, arthurToken }),
+    env: stackEnv(endpoints, names, { stateMachineArn, arthurToken, arthurOrganizationId: ctx.options.arthurOrganizationId }),
     captureBucket: CAPTURE_BUCKET,
     artifactsBucket: names.artifactsBucket,
     mappingsTable: names.mappingsTable,
@@ -257,13 +259,13 @@ function stackApi(parts: {
 }
 
 async function startReceiver(token: string, port: number, options: LocalStackOptions, closers: Closers): Promise<ArthurReceiver> {
-  const receiver = await startArthurReceiver({ token, port, storeInferences: options.storeReceivedInferences ?? true });
+  const receiver = await startArthurReceiver({ token, organizationId: options.arthurOrganizationId, port, storeInferences: options.storeReceivedInferences ?? true });
   closers.add(() => receiver.close());
   return receiver;
 }
 
 /** Ready-to-paste environment for the CLI, the AWS CLI and the SDK. */
-function stackEnv(endpoints: LocalStack['endpoints'], names: StackNames, stack: { stateMachineArn: string; arthurToken: string }): Record<string, string> {
+function stackEnv(endpoints: LocalStack['endpoints'], names: StackNames, stack: { stateMachineArn: string; arthurToken: string; arthurOrganizationId?: string }): Record<string, string> {
   return {
     AWS_REGION: LOCAL_REGION,
     // The AWS CLI reads AWS_DEFAULT_REGION; the SDKs read AWS_REGION.
@@ -288,5 +290,6 @@ function stackEnv(endpoints: LocalStack['endpoints'], names: StackNames, stack: 
     // Names a secret that does not exist locally: the stack's UploadPart takes the token from ARTHUR_TOKEN.
     ARTHUR_TOKEN_SECRET_ARN: names.localSecretArn,
     ARTHUR_TOKEN: stack.arthurToken,
+    ...(stack.arthurOrganizationId ? { ARTHUR_ORGANIZATION_ID: stack.arthurOrganizationId } : {}),
   };
 }

@@ -32,6 +32,8 @@ export interface LocalTaskConfig {
   partLimits?: { maxBytes: number; maxRecords: number };
   /** UploadPart's request timeout towards Arthur (ARTHUR_TIMEOUT_MS). Default 30,000. */
   uploadTimeoutMs?: number;
+  /** ARTHUR_ORGANIZATION_ID: sent as Arthur-Organization-ID. */
+  arthurOrganizationId?: string;
   write: (line: string) => void;
 }
 
@@ -62,6 +64,7 @@ export function localFunctionEnv(config: LocalTaskConfig): Record<'validate' | '
       ARTHUR_TOKEN_SECRET_ARN: names.localSecretArn,
       ARTHUR_HOST_ALLOWLIST: allowlist,
       ARTHUR_TIMEOUT_MS: String(config.uploadTimeoutMs ?? 30_000),
+      ...(config.arthurOrganizationId ? { ARTHUR_ORGANIZATION_ID: config.arthurOrganizationId } : {}),
     },
     // No cache: a mapping put a moment ago must route the next file, as the admin API's users expect locally.
     router: { MAPPINGS_TABLE: names.mappingsTable, STATE_MACHINE_ARN: config.stateMachineArn, MAPPING_CACHE_TTL_SECONDS: '0' },

@@ -18,6 +18,8 @@ export interface WorkflowInput {
   arthurHost?: string;
   /** Per-mapping override of the stack's token secret. */
   tokenSecretArn?: string;
+  /** Per-mapping Arthur organization ID (a UUID), sent as `Arthur-Organization-ID`; else the stack's. */
+  organizationId?: string;
 }
 
 /** One upload unit: the original object when it is clean and small, else a normalized part in the artifacts bucket. */
@@ -68,14 +70,27 @@ export interface UploadPartResult {
   /** Arthur's failure count, less `alreadyPresent`. */
   failure: number;
   /**
-   * On a retried attempt only: inferences Arthur refused as "already exists" — an earlier attempt of this part
-   * delivered them and its answer was lost (a timeout, a reset). Delivered, not failed. Always 0 on a first
+   * On a retried attempt only: inferences Arthur already held — found by Arthur's lookup before the re-send (and then
+   * not sent again), or refused by Arthur as "already exists" when the lookup could not answer. An earlier attempt of
+   * this part delivered them and its answer was lost (a timeout, a reset). Delivered, not failed. Always 0 on a first
    * attempt, where "already exists" means another file carried the partner ID and stays a failure.
    * success + failure + alreadyPresent = total.
    */
   alreadyPresent: number;
   total: number;
-  /** A few failed results from Arthur's answer, without the `alreadyPresent` ones (the ingestion record leaves them out). */
+  /**
+   * Arthur's refusals, bounded (functions/upload/refusals.ts): the first 100 refused partner IDs, how many
+   * could not be traced to one, and Arthur's distinct messages. Never a payload. Always present (count 0 when none).
+   */
+  refused: { count: number; ids: string[]; unnamed: number; messages: string[] };
+  /**
+   * What the lookup before a re-send said: `not needed` (a first attempt), `N of M held` (used), or why it could not
+   * answer (`unavailable: …`, `unauthorized: …`) — then "already exists" messages decide, as before the lookup.
+   */
+  lookup: string;
+  /** `ok`, `no counts`, or `mismatch: …`: Arthur's counts checked against what was sent. */
+  countsCheck: string;
+  /** A few failures from Arthur's answer, without the `alreadyPresent` ones (the ingestion record leaves them out). */
   failureSample?: unknown[];
 }
 
@@ -86,6 +101,8 @@ export interface MappingItem {
   enabled: boolean;
   arthurHost?: string;
   tokenSecretArn?: string;
+  /** Arthur organization ID (a UUID) sent as `Arthur-Organization-ID` for this mapping's uploads. */
+  organizationId?: string;
   description?: string;
   createdAt: string;
   updatedAt: string;
@@ -104,6 +121,12 @@ export interface PartOutcome {
   /** `UploadPartResult.alreadyPresent`; absent in items written before it was recorded. */
   alreadyPresent?: number;
   total: number;
+  /** `UploadPartResult.refused`: the count, and the IDs and messages as JSON strings (absent in older items). */
+  refusedCount?: number;
+  refusedIds?: string;
+  arthurMessages?: string;
+  lookup?: string;
+  countsCheck?: string;
 }
 
 /**

@@ -48,6 +48,18 @@ export class ArthurModelNotFoundError extends Error {
   }
 }
 
+/**
+ * Arthur answered 402: its plan or payment refused the upload (Arthur's API lists 402 among its answers). Not
+ * retried: nothing the workflow does changes the plan; the file is recorded FAILED and can be replayed later.
+ */
+export class ArthurPaymentRequiredError extends Error {
+  readonly status = 402;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ArthurPaymentRequiredError';
+  }
+}
+
 /** Arthur answered another 4xx (400, 413, 422…): sending the same bytes again cannot succeed. Not retried. */
 export class ArthurRejectedError extends Error {
   readonly status: number;
@@ -99,6 +111,7 @@ export const WORKFLOW_ERROR_NAMES = [
   'ArthurThrottledError',
   'ArthurAuthError',
   'ArthurModelNotFoundError',
+  'ArthurPaymentRequiredError',
   'ArthurRejectedError',
   'CaptureRejectedError',
   'CaptureUnreadableError',

@@ -3,7 +3,7 @@
 // Prints {"receiver": URL, "sink": URL} and runs until stdin closes.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startArthurReceiver } from '../../local/arthur-receiver.js';
+import { startArthurReceiver } from '../../local/arthur/index.js';
 
 const token = process.argv[2] ?? 'bench-token';
 const receiver = await startArthurReceiver({ token, storeInferences: false, maxResults: 100 });

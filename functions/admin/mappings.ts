@@ -30,6 +30,7 @@ export interface PutMappingBody {
   description?: string;
   arthurHost?: string;
   tokenSecretArn?: string;
+  organizationId?: string;
 }
 
 /** Preconditions of a PUT, from the If-Match / If-None-Match headers. */
@@ -88,6 +89,7 @@ export async function putMapping(body: PutMappingBody, preconditions: PutPrecond
     ...(body.description !== undefined ? { description: body.description } : {}),
     ...(body.arthurHost !== undefined ? { arthurHost: body.arthurHost } : {}),
     ...(body.tokenSecretArn !== undefined ? { tokenSecretArn: body.tokenSecretArn } : {}),
+    ...(body.organizationId !== undefined ? { organizationId: body.organizationId } : {}),
   };
   const expectedVersion = preconditions.createOnly ? 0 : preconditions.ifMatch;
   const mapping = await deps.store.putMapping(input, expectedVersion === undefined ? {} : { expectedVersion });

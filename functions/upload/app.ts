@@ -22,6 +22,8 @@ export interface UploadConfig {
   defaultSecretArn: string;
   allowlist: string[];
   timeoutMs: number;
+  /** Sent as Arthur-Organization-ID when set (ARTHUR_ORGANIZATION_ID); a mapping's organizationId overrides it. */
+  organizationId?: string;
   /** The `Function` metric dimension (AWS_LAMBDA_FUNCTION_NAME); default `upload`. */
   functionName?: string;
 }
@@ -35,10 +37,13 @@ export function readUploadConfig(env: Readonly<Record<string, string | undefined
   const defaultHost = read.string('ARTHUR_HOST');
   const defaultSecretArn = read.string('ARTHUR_TOKEN_SECRET_ARN');
   const allowlist = parseAllowlist(read.string('ARTHUR_HOST_ALLOWLIST'));
-  const timeoutMs = read.integer('ARTHUR_TIMEOUT_MS', { min: 1, fallback: 120_000, unit: 'milliseconds' });
+  // Arthur's own client waits 300 s for an answer (DESIGN.md, "Arthur's contract"); serverless.yml gives the
+  // function more than that, so the client's timeout (a retried error) fires before the Lambda's.
+  const timeoutMs = read.integer('ARTHUR_TIMEOUT_MS', { min: 1, fallback: 300_000, unit: 'milliseconds' });
+  const organizationId = read.optionalString('ARTHUR_ORGANIZATION_ID');
   assertAllowedHost(defaultHost, allowlist);
   const functionName = read.optionalString('AWS_LAMBDA_FUNCTION_NAME');
-  return { defaultHost, defaultSecretArn, allowlist, timeoutMs, ...(functionName ? { functionName } : {}) };
+  return { defaultHost, defaultSecretArn, allowlist, timeoutMs, ...(organizationId ? { organizationId } : {}), ...(functionName ? { functionName } : {}) };
 }
 
 /** What every invocation shares; the handler adds the time budget, the abort signal and the correlated log. */
@@ -64,6 +69,7 @@ export function buildUploadDeps(
     defaultSecretArn: config.defaultSecretArn,
     allowlist: config.allowlist,
     timeoutMs: overrides.timeoutMs ?? config.timeoutMs,
+    ...(config.organizationId ? { organizationId: config.organizationId } : {}),
     // Powertools Logger and Metrics: JSON lines with the Lambda context, EMF metrics; secret-named fields redacted.
     telemetry: overrides.telemetry ?? createTelemetry('upload', config.functionName ?? 'upload'),
   };

@@ -1,9 +1,12 @@
 import type { Readable } from 'node:stream';
-import type { ArthurApi } from '../../src/arthur/api.js';
+import type { ArthurApi, ArthurTarget } from '../../src/arthur/api.js';
+import { FAILURE_SAMPLE_SIZE } from '../../src/arthur/response.js';
 import { assertAllowedHost, assertModelId } from '../../src/arthur/host-policy.js';
 import type { Part, UploadPartEvent, UploadPartResult } from '../../src/contracts.js';
 import { ConfigurationError, StorageUnavailableError, WORKFLOW_ERROR_NAMES } from '../../src/errors.js';
 import { noMetrics, type LogFn, type MetricsSink } from '../../src/observability/telemetry.js';
+import { PartIndex } from './part-index.js';
+import { checkCounts, classify, partnerIdsOf } from './refusals.js';
 
 export interface UploadPartDeps {
   openPart(ref: { bucket: string; key: string; versionId?: string }): Promise<{ body: Readable; contentLength?: number }>;
@@ -13,6 +16,10 @@ export interface UploadPartDeps {
   defaultSecretArn: string;
   allowlist: readonly string[];
   timeoutMs: number;
+  /** The stack's Arthur organization ID (a mapping's `organizationId` overrides it); unset: no header. */
+  organizationId?: string;
+  /** Deadline of the lookup before a re-send. Default a quarter of `timeoutMs`, at most 60 s (the upload follows it). */
+  lookupTimeoutMs?: number;
   /** Aborts the upload (middy's signal, raised just before the Lambda times out). */
   signal?: AbortSignal;
   /** Structured log sink; receives counts and references, never the token. */
@@ -60,6 +67,19 @@ export async function uploadPart(event: UploadPartEvent, deps: UploadPartDeps): 
   }
 }
 
+/** What one attempt decided to send, and what the lookup said about the rest. */
+interface SendPlan {
+  body: Readable;
+  contentLength?: number;
+  /** Inferences in the body sent. */
+  sent: number;
+  index?: PartIndex;
+  held?: ReadonlySet<string>;
+  /** Inferences not sent because Arthur holds them. */
+  skipped: number;
+  lookup: string;
+}
+
 async function attempt(
   part: Part,
   request: UploadPartEvent['request'],
@@ -67,68 +87,157 @@ async function attempt(
   deps: UploadPartDeps,
 ): Promise<{ result: UploadPartResult; durationMs: number }> {
   const host = request.arthurHost || deps.defaultHost;
-  const secretArn = request.tokenSecretArn || deps.defaultSecretArn;
   const base = assertAllowedHost(host, deps.allowlist);
   const modelId = assertModelId(request.modelId);
-  const token = await deps.getToken(secretArn);
-  const { body, contentLength } = await openPart(part, deps);
-
-  const result = await deps.arthur.uploadCapture({
-    host: base.href,
-    modelId,
-    token,
-    body,
-    contentLength,
-    fileName: part.key,
-    timeoutMs: deps.timeoutMs,
-    signal: deps.signal,
-  });
-
+  const token = await deps.getToken(request.tokenSecretArn || deps.defaultSecretArn);
+  const organizationId = request.organizationId || deps.organizationId || undefined;
+  const target = { host: base.href, modelId, token, organizationId, timeoutMs: deps.timeoutMs, signal: deps.signal };
+  const plan = retryCount > 0 ? await planResend(part, target, deps) : await planFirst(part, deps);
+  // The lookup found every inference of the part in Arthur: nothing is sent again.
+  if (plan.held && plan.sent === 0 && plan.skipped > 0) {
+    plan.body.destroy();
+    const result = outcome(part, { status: 200, success: 0, failure: 0, alreadyPresent: plan.skipped }, emptyRefused(), plan.lookup, 'ok', []);
+    logOutcome(deps, part, { modelId, host: base.host, retryCount, result, bytes: 0, durationMs: 0 });
+    return { result, durationMs: 0 };
+  }
+  const answer = await deps.arthur.uploadCapture({ ...target, body: plan.body, contentLength: plan.contentLength, fileName: part.key });
+  // Failures name eventIds (or positions); the part is read again to name their partner IDs, only when there are any.
+  const index = plan.index ?? (answer.failures.length > 0 ? await indexAfterUpload(part, deps) : undefined);
+  const traced = partnerIdsOf(answer, index);
+  // On a retry an "already exists" refusal of the part's own ID also counts as present: the lookup may have been
+  // unable to answer, or may have answered before Arthur's asynchronous ingestion of the earlier attempt finished.
+  const { present, refused } = classify(traced, { held: plan.held, byMessage: retryCount > 0 });
   // A 2xx without readable counts means Arthur took the file without itemizing it.
-  const counts = result.counts ?? { success: part.inferences, failure: 0, total: part.inferences };
-  // A retry follows an attempt whose outcome is unknown: it timed out, or its connection broke, possibly after
-  // Arthur had committed the part. Arthur then refuses the part's own partner IDs as "already exists": they are
-  // delivered, and counting them as failures would record a delivered file PARTIAL. On a first attempt nothing of
-  // ours came before, so "already exists" means another file carried that ID (docs/RELIABILITY.md, "Does not hold
-  // yet" 7): a real refusal, kept among the failures. Capped by Arthur's own failure count, so a listing that
-  // disagrees with the counts can never make failures negative.
-  const alreadyPresent = retryCount > 0 ? Math.min(result.alreadyExists, counts.failure) : 0;
-  const failure = counts.failure - alreadyPresent;
-  const sample = alreadyPresent > 0 ? result.otherFailureSample : result.failureSample;
-  const out: UploadPartResult = {
+  const counts = answer.counts ?? { success: plan.sent, failure: 0, total: plan.sent };
+  const countsCheck = checkCounts(answer, plan.sent, answer.failures.length < answer.failuresListed);
+  // Never more present than Arthur's own failure count, so a listing that disagrees with the counts cannot make failures negative.
+  const fromFailures = Math.min(present, counts.failure);
+  refused.count = counts.failure - fromFailures;
+  const sample = traced.filter((t) => refused.ids.includes(t.id ?? '') || t.id === undefined).slice(0, FAILURE_SAMPLE_SIZE);
+  const result = outcome(
+    part,
+    { status: answer.status, success: counts.success, failure: refused.count, alreadyPresent: fromFailures + plan.skipped },
+    refused,
+    plan.lookup,
+    countsCheck,
+    sample.map(({ failure, id }) => ({ ...(id ? { partnerInferenceId: id } : {}), ...failure })),
+  );
+  if (countsCheck !== 'ok' && countsCheck !== 'no counts') deps.log?.('warn', "arthur's counts disagree with what was sent", { key: part.key, partIndex: part.index, countsCheck });
+  logOutcome(deps, part, { modelId, host: base.host, retryCount, result, bytes: answer.bytesSent, durationMs: answer.durationMs, countsReported: answer.counts !== undefined, shape: answer.shape });
+  return { result, durationMs: answer.durationMs };
+}
+
+/** A first attempt: the part as it is, streamed from S3. */
+async function planFirst(part: Part, deps: UploadPartDeps): Promise<SendPlan> {
+  const { body, contentLength } = await openPart(part, deps);
+  return { body, contentLength, sent: part.inferences, skipped: 0, lookup: 'not needed' };
+}
+
+/**
+ * A retry follows an attempt whose outcome is unknown: it timed out, or its connection broke, possibly after Arthur
+ * had committed the part. Arthur's lookup says which of the part's IDs it holds: only the rest is sent, the others
+ * count as already present. When the lookup cannot answer, the whole part is sent and Arthur's "already exists"
+ * refusals of the part's own IDs count as present (what a retry did before the lookup; docs/RELIABILITY.md).
+ */
+async function planResend(part: Part, target: ArthurTarget, deps: UploadPartDeps): Promise<SendPlan> {
+  const index = await readIndex(part, deps, true);
+  const ids = index.allIds();
+  const lookup = await deps.arthur.lookupInferences({ ...target, partnerInferenceIds: ids, timeoutMs: deps.lookupTimeoutMs ?? Math.min(60_000, Math.ceil(deps.timeoutMs / 4)) });
+  if (lookup.status !== 'ok') {
+    deps.log?.('warn', 'the lookup before a re-send could not answer; sending the whole part', { key: part.key, partIndex: part.index, lookup: lookup.status, detail: lookup.detail });
+    return { ...(await planFirst(part, deps)), index, lookup: `${lookup.status}: ${lookup.detail}` };
+  }
+  // Arthur holds none of them: the part goes as it is, streamed from S3 again.
+  if (lookup.held.size === 0) return { ...(await planFirst(part, deps)), index, held: lookup.held, lookup: `0 of ${ids.length} held` };
+  const rest = index.without(lookup.held);
+  const skipped = index.inferences - rest.inferences;
+  return { ...rest.body(), sent: rest.inferences, index, held: lookup.held, skipped, lookup: `${lookup.held.size} of ${ids.length} held` };
+}
+
+async function readIndex(part: Part, deps: UploadPartDeps, keepText: boolean): Promise<PartIndex> {
+  const { body } = await openPart(part, deps);
+  try {
+    return await PartIndex.read(body, keepText);
+  } catch (err) {
+    body.destroy();
+    if (err instanceof Error && (WORKFLOW_ERROR_NAMES as readonly string[]).includes(err.name)) throw err;
+    throw new StorageUnavailableError(`Reading the part s3://${part.bucket}/${part.key} again failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/**
+ * After Arthur took the part, a failed re-read must not fail the attempt (a retry would then meet an Arthur that
+ * holds the part): the refusals stay counted, only not traced to partner IDs.
+ */
+async function indexAfterUpload(part: Part, deps: UploadPartDeps): Promise<PartIndex | undefined> {
+  try {
+    return await readIndex(part, deps, false);
+  } catch (err) {
+    deps.log?.('warn', "the part could not be read again to name Arthur's refusals", { key: part.key, partIndex: part.index, errorName: err instanceof Error ? err.name : 'Error' });
+    return undefined;
+  }
+}
+
+function emptyRefused(): UploadPartResult['refused'] {
+  return { count: 0, ids: [], unnamed: 0, messages: [] };
+}
+
+function outcome(
+  part: Part,
+  counts: { status: number; success: number; failure: number; alreadyPresent: number },
+  refused: UploadPartResult['refused'],
+  lookup: string,
+  countsCheck: string,
+  sample: unknown[],
+): UploadPartResult {
+  return {
     partIndex: part.index,
-    status: result.status,
+    status: counts.status,
     inferences: part.inferences,
     success: counts.success,
-    failure,
-    alreadyPresent,
-    total: counts.total,
+    failure: counts.failure,
+    alreadyPresent: counts.alreadyPresent,
+    total: part.inferences,
+    refused,
+    lookup,
+    countsCheck,
     ...(sample.length > 0 ? { failureSample: sample } : {}),
   };
+}
+
+function logOutcome(
+  deps: UploadPartDeps,
+  part: Part,
+  fields: { modelId: string; host: string; retryCount: number; result: UploadPartResult; bytes: number; durationMs: number; countsReported?: boolean; shape?: string },
+): void {
+  const { result } = fields;
   const message =
-    failure > 0
+    result.failure > 0
       ? 'arthur took the part with failures'
-      : alreadyPresent > 0
+      : result.alreadyPresent > 0
         ? 'arthur took the part; an earlier attempt had delivered some of it'
         : 'arthur took the part';
-  deps.log?.(failure > 0 ? 'warn' : 'info', message, {
-    modelId,
-    host: base.host,
+  deps.log?.(result.failure > 0 ? 'warn' : 'info', message, {
+    modelId: fields.modelId,
+    host: fields.host,
     bucket: part.bucket,
     key: part.key,
     partIndex: part.index,
     status: result.status,
     inferences: part.inferences,
-    success: counts.success,
-    failure,
-    alreadyPresent,
-    total: counts.total,
-    retryCount,
-    countsReported: result.counts !== undefined,
-    bytes: result.bytesSent,
-    durationMs: result.durationMs,
+    success: result.success,
+    failure: result.failure,
+    alreadyPresent: result.alreadyPresent,
+    total: result.total,
+    refusedIds: result.refused.ids.slice(0, 10),
+    lookup: result.lookup,
+    countsCheck: result.countsCheck,
+    retryCount: fields.retryCount,
+    countsReported: fields.countsReported ?? false,
+    shape: fields.shape,
+    bytes: fields.bytes,
+    durationMs: fields.durationMs,
   });
-  return { result: out, durationMs: result.durationMs };
 }
 
 /** The workflow builds this event; a malformed one is a definition bug, reported as such rather than as a crash. */

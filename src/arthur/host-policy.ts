@@ -133,6 +133,18 @@ export function uploadUrl(base: URL, modelId: string): URL {
   return url;
 }
 
+/**
+ * Arthur's lookup of one inference by partner ID (arthur-client 1.4.0, `rest/inferences/client.py`
+ * `get_inference`: `GET /v3/models/{model_id}/inferences/query/{partner_inference_id}` under the `/api` prefix).
+ */
+export function lookupUrl(base: URL, modelId: string, partnerInferenceId: string): URL {
+  const url = new URL(base.href);
+  url.pathname =
+    `${base.pathname.replace(/\/+$/, '')}/api/v3/models/${encodeURIComponent(modelId)}` +
+    `/inferences/query/${encodeURIComponent(partnerInferenceId)}`;
+  return url;
+}
+
 function truncate(text: string, max = 120): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }

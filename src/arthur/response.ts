@@ -1,6 +1,6 @@
-import type { ArthurCounts } from './api.js';
+import type { AnswerShape, ArthurCounts, ArthurFailure } from './api.js';
 
-/** How many failed results travel back into the workflow state (Step Functions caps a state at 256 KB). */
+/** How many failures travel back into the workflow state as a sample (Step Functions caps a state at 256 KiB). */
 export const FAILURE_SAMPLE_SIZE = 5;
 const FIELD_MAX = 300;
 
@@ -50,43 +50,79 @@ export class CappedBody {
 /** What a 2xx answer said, as far as it could be read. */
 export interface AcceptedAnswer {
   counts?: ArthurCounts;
-  /** The first few failed results, whatever their reason. */
-  failureSample: unknown[];
-  /**
-   * Failed results saying that the inference's partner ID is already in Arthur (see `isAlreadyExistsResult`),
-   * counted over the results that could be read: 0 when the body was over the cap or not JSON, and never more
-   * than Arthur listed. An undercount only ever leaves such a result among the failures.
-   */
-  alreadyExists: number;
-  /** The first few failed results other than "already exists": what a retried attempt reports as failures. */
-  otherFailureSample: unknown[];
+  shape: AnswerShape;
+  failures: ArthurFailure[];
+  failuresListed: number;
+  resultsListed?: number;
+}
+
+/** Failed items kept from one answer: enough to name every refusal of a 10,000-record part. */
+export const MAX_FAILURES_KEPT = 20_000;
+
+/**
+ * Reads a 2xx answer in each documented shape (see `AnswerShape`). A missing or unparseable body is not an error:
+ * Arthur took the upload (2xx), it just did not say how it went, and the caller decides the defaults. A body over
+ * the cap yields its counts only (found at its start or its end).
+ */
+export function parseAcceptedAnswer(body: CappedBody, maxFailures = MAX_FAILURES_KEPT): AcceptedAnswer {
+  const head = body.headText();
+  if (!body.complete) return withCounts(scanCounts(head) ?? scanCounts(body.tailText()));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(head);
+  } catch {
+    return withCounts(scanCounts(head));
+  }
+  if (!isObject(parsed)) return withCounts(undefined);
+  const counts = readCounts(parsed.counts);
+  if (Array.isArray(parsed.failures)) return { counts, shape: 'sagemaker', ...readFailures(parsed.failures, maxFailures) };
+  if (Array.isArray(parsed.results)) {
+    return { counts, shape: 'generic', ...readResults(parsed.results, maxFailures), resultsListed: parsed.results.length };
+  }
+  return withCounts(counts);
+}
+
+function withCounts(counts: ArthurCounts | undefined): AcceptedAnswer {
+  return { counts, shape: counts ? 'counts-only' : 'unreadable', failures: [], failuresListed: 0 };
+}
+
+/** `SageMakerDataResponse.failures`: every entry is a failure, whatever its status says. */
+function readFailures(list: unknown[], max: number): Pick<AcceptedAnswer, 'failures' | 'failuresListed'> {
+  const failures: ArthurFailure[] = [];
+  for (const entry of list) {
+    if (failures.length >= max) break;
+    failures.push(toFailure(isObject(entry) ? entry : { message: String(entry) }));
+  }
+  return { failures, failuresListed: list.length };
 }
 
 /**
- * Reads `{counts: {success, failure, total}, results: [...]}`. A missing or unparseable body is not an error:
- * Arthur took the upload (2xx), it just did not say how it went, and the caller decides the defaults.
+ * `InferencesResponse.results`: one per item, in order; a result with status ≥ 300 is a failure (arthur-client
+ * `http/validation.py` `validate_multistatus_response_and_get_failures` counts them so and checks the count).
  */
-export function parseAcceptedAnswer(body: CappedBody): AcceptedAnswer {
-  const head = body.headText();
-  if (body.complete) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(head);
-    } catch {
-      return { counts: scanCounts(head), ...freshLists() };
-    }
-    if (!isObject(parsed)) return freshLists();
-    return {
-      counts: readCounts(parsed.counts),
-      ...(Array.isArray(parsed.results) ? classifyResults(parsed.results) : freshLists()),
-    };
-  }
-  return { counts: scanCounts(head) ?? scanCounts(body.tailText()), ...freshLists() };
+function readResults(list: unknown[], max: number): Pick<AcceptedAnswer, 'failures' | 'failuresListed'> {
+  const failures: ArthurFailure[] = [];
+  let failuresListed = 0;
+  list.forEach((entry, position) => {
+    const result = isObject(entry) ? entry : {};
+    const status = statusOf(result);
+    if (status !== undefined && status < 300) return;
+    failuresListed++;
+    if (failures.length < max) failures.push({ ...toFailure(result), position });
+  });
+  return { failures, failuresListed };
 }
 
-/** Nothing listed (or nothing readable): no sample, and no result counted as already in Arthur. */
-function freshLists(): Omit<AcceptedAnswer, 'counts'> {
-  return { failureSample: [], alreadyExists: 0, otherFailureSample: [] };
+function toFailure(entry: Record<string, unknown>): ArthurFailure {
+  const failure: ArthurFailure = { message: typeof entry.message === 'string' ? truncate(entry.message, FIELD_MAX) : '' };
+  const status = statusOf(entry);
+  if (status !== undefined) failure.status = status;
+  if (typeof entry.event_id === 'string' && entry.event_id !== '') failure.eventId = entry.event_id;
+  const index = entry.inference_index_in_event;
+  if (typeof index === 'number' && Number.isInteger(index) && index >= 0) failure.indexInEvent = index;
+  const id = entry.partner_inference_id;
+  if (typeof id === 'string' && id !== '') failure.partnerInferenceId = id;
+  return failure;
 }
 
 function readCounts(value: unknown): ArthurCounts | undefined {
@@ -107,57 +143,25 @@ function scanCounts(text: string): ArthurCounts | undefined {
   }
 }
 
-function resultStatus(result: Record<string, unknown>): number | undefined {
-  const status = result.status_code ?? result.status;
-  return typeof status === 'number' ? status : typeof status === 'string' ? Number(status) : undefined;
+function statusOf(result: Record<string, unknown>): number | undefined {
+  const status = result.status ?? result.status_code;
+  const n = typeof status === 'number' ? status : typeof status === 'string' ? Number(status) : Number.NaN;
+  return Number.isFinite(n) ? n : undefined;
 }
 
 /**
- * Arthur's inferences are immutable: a partner inference ID it already holds is refused with a failed result
- * whose message says so (the project's receiver: "an inference with this partner_inference_id already exists").
- * Only a result naming a partner ID can mean that; a result about a line of the file never does.
+ * Arthur's inferences are immutable: a partner inference ID it already holds is refused. Arthur documents no code
+ * for that refusal, so only its wording can tell; the project's receiver says "an inference with this
+ * partner_inference_id already exists". Used only where the lookup could not answer (see UploadPart).
  *
  * @example
- * isAlreadyExistsResult({ partner_inference_id: 'e-1', message: 'an inference with this partner_inference_id already exists', status_code: 400 }) // true
+ * isAlreadyExistsMessage('an inference with this partner_inference_id already exists') // true
  */
-export function isAlreadyExistsResult(result: unknown): boolean {
-  if (!isObject(result) || !isFailed(result)) return false;
-  const id = result.partner_inference_id;
-  return typeof id === 'string' && id !== '' && typeof result.message === 'string' && ALREADY_EXISTS.test(result.message);
+export function isAlreadyExistsMessage(message: string): boolean {
+  return ALREADY_EXISTS.test(message);
 }
 
 const ALREADY_EXISTS = /\balready exists?\b/i;
-
-function isFailed(result: Record<string, unknown>): boolean {
-  const status = resultStatus(result);
-  return !(status !== undefined && status >= 200 && status < 300);
-}
-
-/** One pass over every result: the two samples stay small, the count covers the whole list. */
-function classifyResults(results: unknown[]): Omit<AcceptedAnswer, 'counts'> {
-  const failureSample: unknown[] = [];
-  const otherFailureSample: unknown[] = [];
-  let alreadyExists = 0;
-  for (const result of results) {
-    if (!isObject(result) || !isFailed(result)) continue;
-    const existing = isAlreadyExistsResult(result);
-    if (existing) alreadyExists++;
-    if (failureSample.length < FAILURE_SAMPLE_SIZE) failureSample.push(shrink(result));
-    if (!existing && otherFailureSample.length < FAILURE_SAMPLE_SIZE) otherFailureSample.push(shrink(result));
-  }
-  return { failureSample, alreadyExists, otherFailureSample };
-}
-
-/** Keeps a result small: scalar fields only, strings truncated. */
-function shrink(result: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(result).slice(0, 8)) {
-    if (typeof value === 'string') out[key] = truncate(value, FIELD_MAX);
-    else if (typeof value === 'number' || typeof value === 'boolean' || value === null) out[key] = value;
-    else out[key] = truncate(JSON.stringify(value) ?? '', FIELD_MAX);
-  }
-  return out;
-}
 
 /**
  * Retry-After is either delta-seconds or an HTTP date. Returned as whole seconds (≥ 0) so the workflow and
@@ -180,10 +184,14 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
  * case the server echoes request headers back (some proxies and debugging endpoints do).
  */
 export function bodyExcerpt(text: string, token: string, max = 500): string {
-  let clean = text.replace(/\s+/g, ' ').trim();
-  // Below a few characters a "token" is a test value, and redacting it would garble every word holding it.
-  if (token.length >= 4) clean = clean.split(token).join('[redacted]');
+  const clean = redactToken(text.replace(/\s+/g, ' ').trim(), token);
   return clean.length === 0 ? '(empty body)' : truncate(clean, max);
+}
+
+/** The text with the token replaced by `[redacted]`: a server may echo request headers into its messages. */
+export function redactToken(text: string, token: string): string {
+  // Below a few characters a "token" is a test value, and redacting it would garble every word holding it.
+  return token.length >= 4 ? text.split(token).join('[redacted]') : text;
 }
 
 function truncate(text: string, max: number): string {

@@ -38,7 +38,7 @@ export interface DynamoDbMappingStoreOptions {
 }
 
 const KEY = 'prefix';
-const OPTIONAL_FIELDS = ['arthurHost', 'tokenSecretArn', 'description'] as const;
+const OPTIONAL_FIELDS = ['arthurHost', 'tokenSecretArn', 'organizationId', 'description'] as const;
 
 /**
  * The mappings table in DynamoDB (partition key `prefix`, a string). The client is injected so a Lambda builds it

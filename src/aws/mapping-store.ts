@@ -9,6 +9,7 @@ export interface MappingInput {
   enabled?: boolean;
   arthurHost?: string;
   tokenSecretArn?: string;
+  organizationId?: string;
   description?: string;
 }
 

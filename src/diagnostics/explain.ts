@@ -5,7 +5,8 @@ import type { ExecutionPath } from './execution-path.js';
 const HINTS: Record<string, string> = {
   ArthurAuthError: 'Arthur refused the token (401/403): update the token secret (or the mapping\'s tokenSecretArn), then replay the file with --force.',
   ArthurModelNotFoundError: 'Arthur has no such model (404): fix the mapping\'s modelId, then replay the file with --force.',
-  ArthurRejectedError: 'Arthur refused the request (4xx other than 401/403/404/429): the cause quotes Arthur\'s answer.',
+  ArthurPaymentRequiredError: 'Arthur refused the upload on its plan or payment (402): settle it with Arthur, then replay the file with --force.',
+  ArthurRejectedError: 'Arthur refused the request (4xx other than 401/402/403/404/429): the cause quotes Arthur\'s answer.',
   ArthurUnavailableError: 'Arthur answered 5xx or did not answer through every retry: once Arthur is healthy, replay the file with --force.',
   ArthurThrottledError: 'Arthur kept answering 429 through every retry: replay later with --force, or lower the load.',
   CaptureUnreadableError: 'The capture object could not be read (deleted, replaced, or access denied to the validate role).',

@@ -99,6 +99,7 @@ export function workflowInput(object: CaptureObject, match: RouteMatch): Workflo
     mappingPrefix: match.prefix,
     ...(mapping.arthurHost ? { arthurHost: mapping.arthurHost } : {}),
     ...(mapping.tokenSecretArn ? { tokenSecretArn: mapping.tokenSecretArn } : {}),
+    ...(mapping.organizationId ? { organizationId: mapping.organizationId } : {}),
   };
 }
 

@@ -294,9 +294,13 @@ describe('functions', () => {
     expect(Object.keys(t.Resources.UploadLambdaFunction!.Properties.Environment.Variables).sort()).toEqual([
       'ARTHUR_HOST',
       'ARTHUR_HOST_ALLOWLIST',
+      'ARTHUR_ORGANIZATION_ID',
       'ARTHUR_TIMEOUT_MS',
       'ARTHUR_TOKEN_SECRET_ARN',
     ]);
+    // Arthur's client waits 300 s: the default request timeout, and the function's own timeout above it.
+    expect(t.Resources.UploadLambdaFunction!.Properties.Environment.Variables.ARTHUR_TIMEOUT_MS).toBe('300000');
+    expect(t.Resources.UploadLambdaFunction!.Properties.Timeout).toBeGreaterThan(300);
   });
 
   it('trace with X-Ray only when tracing is on', () => {

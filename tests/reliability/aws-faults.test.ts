@@ -17,7 +17,7 @@ import { createArtifactStore } from '../../src/aws/artifact-store.js';
 import { createObjectSource } from '../../src/aws/object-source.js';
 import { HttpArthurApi } from '../../src/arthur/index.js';
 import type { UploadPartEvent, WorkflowInput } from '../../src/contracts.js';
-import { startArthurReceiver, type ArthurReceiver } from '../../local/arthur-receiver.js';
+import { startArthurReceiver, type ArthurReceiver } from '../../local/arthur/index.js';
 import { CaptureGenerator } from '../../local/capture-generator.js';
 import { startS3rver, type S3rverServer } from '../support/s3rver-server.js';
 import { eventsOf, namedError, startWorkflowHarness, type IngestTasks, type WorkflowHarness } from '../support/workflow-harness.js';
@@ -210,7 +210,7 @@ describe('S3 and Lambda faults in the workflow (real tasks)', () => {
     expect(sorted(receiver.received(MODEL).map((i) => i.partnerInferenceId))).toEqual(sorted(await idsOf(text)));
   });
 
-  it('Lambda timeout in UploadPart AFTER Arthur took the part: the retry re-sends it; Arthur keeps each inference once', async () => {
+  it('Lambda timeout in UploadPart AFTER Arthur took the part: the retry asks Arthur\'s lookup and sends nothing again; Arthur keeps each inference once', async () => {
     const text = captureText(304);
     const input = await put(text);
     let timeouts = 1;
@@ -232,8 +232,10 @@ describe('S3 and Lambda faults in the workflow (real tasks)', () => {
       received: ids.length,
       failure: parts.reduce((n, p) => n + p.failure, 0),
       alreadyPresent: parts.reduce((n, p) => n + (p.alreadyPresent ?? 0), 0),
+      lookups: receiver.stats().lookups[MODEL] ?? 0,
     });
-    expect(receiver.stats().total).toBe(2);
+    expect(receiver.stats().total).toBe(1);
+    expect(receiver.stats().lookups[MODEL]).toBe((await idsOf(text)).length);
     expect(sorted(ids)).toEqual(sorted(await idsOf(text)));
     expect(['UPLOADED', 'PARTIAL']).toContain(item?.status);
   });
@@ -257,7 +259,36 @@ describe('S3 and Lambda faults in the workflow (real tasks)', () => {
     const inferences = (await idsOf(text)).length;
     expect(item?.status).toBe('UPLOADED');
     expect(eventsOf(run, 'StateRetried', 'UploadPart')).toHaveLength(1);
-    expect(item?.parts).toEqual([{ partIndex: 0, httpStatus: 207, inferences, success: 0, failure: 0, alreadyPresent: inferences, total: inferences }]);
+    expect(item?.parts).toEqual([{
+      partIndex: 0, httpStatus: 200, inferences, success: 0, failure: 0, alreadyPresent: inferences, total: inferences,
+      refusedCount: 0, refusedIds: '[]', arthurMessages: '[]', lookup: `${inferences} of ${inferences} held`, countsCheck: 'ok',
+    }]);
+  });
+
+  // Where Arthur's lookup cannot answer (a host without it, a token without read access), the retry falls back to
+  // what it did before the lookup: it re-sends the part and counts Arthur's "already exists" refusals as present.
+  it('… and where the lookup cannot answer, the retry re-sends the part, recorded UPLOADED with the refusals counted as present', async () => {
+    const text = captureText(306);
+    const input = await put(text);
+    const arthur = new HttpArthurApi();
+    const blind = { uploadCapture: arthur.uploadCapture.bind(arthur), lookupInferences: async () => ({ status: 'not-served' as const, detail: 'HTTP 405' }) };
+    let timeouts = 1;
+    const tasks: IngestTasks = {
+      ValidateCapture: (i: WorkflowInput) => validateCapture(i, validateDeps),
+      UploadPart: async (e: UploadPartEvent) => {
+        const result = await uploadPart(e, { ...uploadDeps, arthur: blind });
+        if (timeouts-- > 0) throw namedError('TimeoutError', 'Task timed out after the upload (injected)');
+        return result;
+      },
+    };
+    await harness.run(tasks, input);
+    const item = await harness.ingestion('datacapture', input.key);
+    const inferences = (await idsOf(text)).length;
+    record('aws: TimeoutError after Arthur took the part, lookup unavailable', { status: item?.status, uploads: receiver.stats().total, received: receiver.received(MODEL).length });
+    expect(receiver.stats().total).toBe(2);
+    expect(sorted(receiver.received(MODEL).map((i) => i.partnerInferenceId))).toEqual(sorted(await idsOf(text)));
+    expect(item?.status).toBe('UPLOADED');
+    expect(item?.parts).toEqual([expect.objectContaining({ httpStatus: 207, success: 0, failure: 0, alreadyPresent: inferences, lookup: 'not-served: HTTP 405' })]);
   });
 
   // The other side of the same rule: on a FIRST attempt, "already exists" means another file carried the partner

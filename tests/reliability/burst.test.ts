@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { checkCaptureFile } from '../../src/capture/index.js';
-import type { FaultSpec } from '../../local/arthur-receiver.js';
+import type { FaultSpec } from '../../local/arthur/index.js';
 import { CaptureGenerator, DEFAULT_MIX, prng, type Kind } from '../../local/capture-generator.js';
 import { captureKey, modelId, record, SOAK, startReliabilityStack, withPeakRss, type ReliabilityStack } from './support.js';
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { checkCaptureFile } from '../../src/capture/index.js';
-import type { FaultSpec } from '../../local/arthur-receiver.js';
+import type { FaultSpec } from '../../local/arthur/index.js';
 import { CaptureGenerator } from '../../local/capture-generator.js';
 import { attempts, captureKey, modelId, record, startReliabilityStack, type ReliabilityStack } from './support.js';
 
@@ -108,6 +108,11 @@ describe('Arthur faults: terminal state and attempt count', () => {
     expect({ status: o.status, error: o.error, attempts: o.attempts, received: o.received.length }).toEqual({ status: 'FAILED', error: 'ArthurAuthError', attempts: 1, received: 0 });
   });
 
+  it('402 (the Arthur plan or payment): FAILED ArthurPaymentRequiredError at once (1 attempt), never retried', async () => {
+    const o = await runScenario('402 plan or payment', [{ status: 402, count: 10 }]);
+    expect({ status: o.status, error: o.error, attempts: o.attempts, received: o.received.length }).toEqual({ status: 'FAILED', error: 'ArthurPaymentRequiredError', attempts: 1, received: 0 });
+  });
+
   it('404 (unknown model): FAILED ArthurModelNotFoundError (1 attempt)', async () => {
     const o = await runScenario('404 unknown model', [{ status: 404, count: 10 }]);
     expect({ status: o.status, error: o.error, attempts: o.attempts, received: o.received.length }).toEqual({ status: 'FAILED', error: 'ArthurModelNotFoundError', attempts: 1, received: 0 });
@@ -121,9 +126,13 @@ describe('Arthur faults: terminal state and attempt count', () => {
   it('207 with 2 failed results: PARTIAL (1 attempt, never re-sent), the failures counted in the record', async () => {
     const o = await runScenario('207 with partial failures', [{ partialFailures: 2 }]);
     expect({ status: o.status, attempts: o.attempts, received: o.received.length }).toEqual({ status: 'PARTIAL', attempts: 1, received: o.sent - 2 });
-    const parts = o.item?.parts as Array<{ success: number; failure: number }>;
+    const parts = o.item?.parts as Array<{ success: number; failure: number; refusedIds: string; arthurMessages: string }>;
     expect(parts.reduce((n, p) => n + p.failure, 0)).toBe(2);
     expect(parts.reduce((n, p) => n + p.success, 0)).toBe(o.sent - 2);
+    // The record names the partner IDs Arthur refused (traced from its eventId + index answer) and its message.
+    const refused = parts.flatMap((p) => JSON.parse(p.refusedIds) as string[]);
+    expect(sorted(refused)).toEqual(sorted(o.expected.filter((id) => !o.received.includes(id))));
+    expect(parts.flatMap((p) => JSON.parse(p.arthurMessages) as string[])).toContain('injected fault: inference not ingested');
   });
 
   it('a part failing (503 once) after another part was accepted: only that part is re-sent; UPLOADED, every inference once', async () => {

@@ -3,7 +3,7 @@
  * Manager stub holding the Arthur token, and the Arthur-compatible receiver. `env()` gives the environment the
  * deployed function would get, pointed at them through the SDK's standard endpoint variables.
  */
-import { startArthurReceiver, type ArthurReceiver } from '../../local/arthur-receiver.js';
+import { startArthurReceiver, type ArthurReceiver } from '../../local/arthur/index.js';
 import { CaptureGenerator } from '../../local/capture-generator.js';
 import { startS3rver, type S3rverServer } from './s3rver-server.js';
 import { startSecretsManagerStub, type SecretsManagerStub } from './secrets-manager-stub.js';

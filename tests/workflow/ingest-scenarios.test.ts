@@ -15,7 +15,7 @@ import { createObjectSource } from '../../src/aws/object-source.js';
 import { createTokenProvider } from '../../src/aws/token-provider.js';
 import { HttpArthurApi } from '../../src/arthur/index.js';
 import type { UploadPartEvent, WorkflowInput } from '../../src/contracts.js';
-import { startArthurReceiver, type ArthurReceiver } from '../../local/arthur-receiver.js';
+import { startArthurReceiver, type ArthurReceiver } from '../../local/arthur/index.js';
 import { CaptureGenerator } from '../../local/capture-generator.js';
 import { startS3rver, type S3rverServer } from '../support/s3rver-server.js';
 import { startSecretsManagerStub, type SecretsManagerStub } from '../support/secrets-manager-stub.js';

@@ -129,6 +129,14 @@ describe('mappings CRUD over HTTP', () => {
     expect(response.body.mapping).toMatchObject({ tokenSecretArn, arthurHost: 'https://eu.arthur.ai' });
   });
 
+  it('keeps a per-mapping Arthur organization ID, and refuses one that is not a UUID', async () => {
+    const organizationId = '3c5e7a9b-1d2f-4a6b-8c0d-2e4f6a8b0c1d';
+    const response = await h.api('PUT', '/mappings', { body: { prefix: 'org/', modelId: MODEL_A, organizationId } });
+    expect(response.status).toBe(201);
+    expect((await h.api('GET', path('org/'))).body).toMatchObject({ organizationId });
+    expect((await h.api('PUT', '/mappings', { body: { prefix: 'org2/', modelId: MODEL_A, organizationId: 'acme' } })).status).toBe(400);
+  });
+
   it('accepts the HTTP API v2 event the README gives to `serverless invoke -f admin`', async () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const data = /serverless invoke[^\n]* -f admin --data '([\s\S]*?)'\n/.exec(readme)?.[1];

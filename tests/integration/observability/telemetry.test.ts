@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { routeEvent } from '../../../functions/router/route-event.js';
 import { validateCapture } from '../../../functions/validate/validate-capture.js';
-import type { ArthurReceiver } from '../../../local/arthur-receiver.js';
+import type { ArthurReceiver } from '../../../local/arthur/index.js';
 import type { MappingItem, UploadPartEvent } from '../../../src/contracts.js';
 import { createTelemetry } from '../../../src/observability/powertools.js';
 import { METRIC_NAMES, withFields } from '../../../src/observability/telemetry.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { Readable } from 'node:stream';
 import { HttpArthurApi, multipartEnvelope, type UploadCaptureRequest } from '../../../src/arthur/index.js';
 import { ArthurAuthError, ArthurModelNotFoundError, ArthurRejectedError, ArthurThrottledError, ArthurUnavailableError } from '../../../src/errors.js';
-import { startArthurReceiver, type ArthurReceiver, type ReceivedInference } from '../../../local/arthur-receiver.js';
+import { startArthurReceiver, type ArthurReceiver, type ReceivedInference } from '../../../local/arthur/index.js';
 import { CaptureGenerator, type Kind } from '../../../local/capture-generator.js';
 
 const TOKEN = 'receiver-test-token-0001';
@@ -85,6 +85,18 @@ describe('the ingestion endpoint', () => {
     expect(await control(`/__received?model=${OTHER}`)).toEqual({ status: 200, json: [] });
   });
 
+  it("answers in arthur-client's SageMakerDataResponse shape: counts and failures, no results, no partner IDs", async () => {
+    const good = capture(14, 2, ['csv']);
+    await upload(good.text);
+    const envelope = multipartEnvelope('inference_data', 'c.jsonl', 'bnd');
+    const res = await rawPost(Buffer.concat([envelope.head, Buffer.from(good.text), envelope.tail]), { 'content-type': 'multipart/form-data; boundary=bnd' });
+    expect(res.status).toBe(207);
+    const body = res.json as unknown as { counts: unknown; failures: unknown[] };
+    expect(Object.keys(body).sort()).toEqual(['counts', 'failures']);
+    expect(body.counts).toEqual({ success: 0, failure: good.inferences, total: good.inferences });
+    expect(body.failures[0]).toEqual({ message: expect.stringMatching(/already exists/), status: 400, event_id: expect.any(String), inference_index_in_event: 0 });
+  });
+
   it('gives each row of a batch record its own partner id, suffixed _0, _1', async () => {
     const { text, inferences } = capture(2, 1, ['batch']);
     await upload(text);
@@ -98,7 +110,8 @@ describe('the ingestion endpoint', () => {
     const bad = capture(4, 1, ['badTime']);
     const result = await upload(`${good.text}\n${bad.text}`);
     expect(result.counts).toEqual({ success: good.inferences, failure: 1, total: good.inferences + 1 });
-    expect(result.failureSample).toEqual([{ partner_inference_id: null, message: expect.stringMatching(/^line 7: BAD_INFERENCE_TIME/), status_code: 400 }]);
+    expect(result.shape).toBe('sagemaker');
+    expect(result.failures).toEqual([{ message: expect.stringMatching(/^line 7: BAD_INFERENCE_TIME/), status: 400, eventId: expect.any(String) }]);
     expect(receiver.received(MODEL)).toHaveLength(good.inferences);
   });
 
@@ -107,7 +120,9 @@ describe('the ingestion endpoint', () => {
     await upload(text);
     const again = await upload(text);
     expect(again.counts).toEqual({ success: 0, failure: inferences, total: inferences });
-    expect(again.failureSample[0]).toMatchObject({ message: expect.stringMatching(/already exists/) });
+    // One failure per refused inference, naming its record's eventId and its index there (no partner ID).
+    expect(again.failures).toHaveLength(inferences);
+    expect(again.failures[0]).toEqual({ message: expect.stringMatching(/already exists/), status: 400, eventId: expect.any(String), indexInEvent: 0 });
     expect(receiver.received(MODEL)).toHaveLength(inferences);
     // Another model holds its own inferences.
     expect((await upload(text, { modelId: OTHER })).counts?.success).toBe(inferences);
@@ -200,7 +215,7 @@ describe('faults', () => {
     await expect(upload(text)).rejects.toThrow(ArthurUnavailableError);
     await expect(upload(text)).rejects.toThrow(ArthurUnavailableError);
     expect((await upload(text)).status).toBe(207);
-    expect((await control('/__stats')).json).toEqual({ uploads: { [MODEL]: 3 }, accepted: { [MODEL]: 1 }, total: 3 });
+    expect((await control('/__stats')).json).toEqual({ uploads: { [MODEL]: 3 }, accepted: { [MODEL]: 1 }, lookups: {}, total: 3 });
   });
 
   it('sends Retry-After with an injected 429', async () => {
@@ -234,7 +249,7 @@ describe('faults', () => {
     await control('/__faults', { status: 500, count: 5 });
     await control('/__faults', { reset: true });
     expect(receiver.received()).toEqual([]);
-    expect((await control('/__stats')).json).toEqual({ uploads: {}, accepted: {}, total: 0 });
+    expect((await control('/__stats')).json).toEqual({ uploads: {}, accepted: {}, lookups: {}, total: 0 });
     expect((await upload(text)).status).toBe(207);
   });
 
@@ -242,5 +257,54 @@ describe('faults', () => {
     const res = await fetch(`${receiver.url}/__faults`, { method: 'POST', body: '{nope' });
     expect(res.status).toBe(400);
     expect((await control('/__faults', { status: 42 })).status).toBe(400);
+  });
+});
+
+describe('the inference lookup', () => {
+  const lookup = (id: string, headers: Record<string, string> = { authorization: TOKEN }, modelId = MODEL) =>
+    fetch(`${receiver.url}/api/v3/models/${modelId}/inferences/query/${encodeURIComponent(id)}`, { headers });
+
+  it('answers 200 with the inference it holds and 404 for one it does not, per model', async () => {
+    await upload(capture(15, 3).text);
+    const [first] = receiver.received(MODEL);
+    const held = await lookup(first!.partnerInferenceId);
+    expect(held.status).toBe(200);
+    expect(await held.json()).toMatchObject({ partner_inference_id: first!.partnerInferenceId, inference_timestamp: first!.inferenceTime });
+    expect((await lookup('never-sent')).status).toBe(404);
+    expect((await lookup(first!.partnerInferenceId, { authorization: TOKEN }, OTHER)).status).toBe(404);
+    expect(receiver.stats().lookups).toEqual({ [MODEL]: 2, [OTHER]: 1 });
+  });
+
+  it('requires the raw token', async () => {
+    expect((await lookup('x', {})).status).toBe(401);
+    expect((await lookup('x', { authorization: `Bearer ${TOKEN}` })).status).toBe(401);
+  });
+
+  it("through the client: which of a part's IDs the model holds", async () => {
+    await upload(capture(16, 2).text);
+    const ids = receiver.received(MODEL).map((i) => i.partnerInferenceId);
+    const outcome = await api.lookupInferences({ host: receiver.url, modelId: MODEL, token: TOKEN, partnerInferenceIds: [...ids, 'other-id'], timeoutMs: 5_000 });
+    expect(outcome).toEqual({ status: 'ok', held: new Set(ids), checked: ids.length + 1 });
+  });
+});
+
+describe('an organization', () => {
+  const ORG = '2f4e6a8c-0b1d-4e3f-9a5b-7c9d1e3f5a7b';
+  let orgReceiver: ArthurReceiver;
+  beforeAll(async () => {
+    orgReceiver = await startArthurReceiver({ token: TOKEN, organizationId: ORG });
+  });
+  afterAll(() => orgReceiver.close());
+  const send = (organizationId?: string) =>
+    api.uploadCapture({ host: orgReceiver.url, modelId: MODEL, token: TOKEN, organizationId, body: Readable.from([Buffer.from(capture(17, 2).text)]), fileName: 'c.jsonl', timeoutMs: 10_000 });
+
+  it('is required with every request when the receiver has one, and must be that one', async () => {
+    await expect(send()).rejects.toThrow(/organization ID/);
+    await expect(send('00000000-0000-4000-8000-000000000000')).rejects.toThrow(ArthurAuthError);
+    expect((await send(ORG)).status).toBe(207);
+  });
+
+  it('is accepted, not checked, by a receiver without one', async () => {
+    expect((await upload(capture(18, 2).text, { organizationId: ORG })).status).toBe(207);
   });
 });

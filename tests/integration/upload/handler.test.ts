@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
-import type { ArthurReceiver } from '../../../local/arthur-receiver.js';
+import type { ArthurReceiver } from '../../../local/arthur/index.js';
 import type { UploadPartEvent } from '../../../src/contracts.js';
 import { applyEnv, RIG_BUCKET, RIG_KEY, RIG_MODEL, startUploadRig, type UploadRig } from '../../support/upload-rig.js';
 import { captureOutput } from '../../support/capture-output.js';

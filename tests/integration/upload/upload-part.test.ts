@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { uploadPart, type UploadPartDeps } from '../../../functions/upload/upload-part.js';
-import { startArthurReceiver, type ArthurReceiver } from '../../../local/arthur-receiver.js';
+import { startArthurReceiver, type ArthurReceiver } from '../../../local/arthur/index.js';
 import { CaptureGenerator } from '../../../local/capture-generator.js';
-import { HttpArthurApi, parseAllowlist } from '../../../src/arthur/index.js';
+import { HttpArthurApi, parseAllowlist, type ArthurApi } from '../../../src/arthur/index.js';
+import { CaptureChecker } from '../../../src/capture/index.js';
 import { createObjectSource } from '../../../src/aws/object-source.js';
 import { createTokenProvider } from '../../../src/aws/token-provider.js';
 import type { UploadPartEvent } from '../../../src/contracts.js';
@@ -83,7 +84,10 @@ describe('UploadPart', () => {
   it('streams the part from S3 to Arthur and returns Arthur\'s counts', async () => {
     const d = deps();
     const result = await uploadPart(event(), d);
-    expect(result).toEqual({ partIndex: 0, status: 207, inferences: file.inferences, success: file.inferences, failure: 0, alreadyPresent: 0, total: file.inferences });
+    expect(result).toEqual({
+      partIndex: 0, status: 207, inferences: file.inferences, success: file.inferences, failure: 0, alreadyPresent: 0, total: file.inferences,
+      refused: { count: 0, ids: [], unnamed: 0, messages: [] }, lookup: 'not needed', countsCheck: 'ok',
+    });
     expect(arthur.received(MODEL)).toHaveLength(file.inferences);
     expect(secrets.calls).toEqual([DEFAULT_ARN]);
     expect(d.logs).toEqual([expect.objectContaining({ level: 'info', modelId: MODEL, key: file.key, success: file.inferences, bytes: file.text.length })]);
@@ -152,6 +156,7 @@ describe('UploadPart', () => {
     const again = await uploadPart({ ...event(), retryCount: 0 }, deps());
     expect(again).toMatchObject({ success: 0, failure: file.inferences, alreadyPresent: 0, total: file.inferences });
     expect(again.failureSample).toHaveLength(5);
+    expect(again.refused).toMatchObject({ count: file.inferences, ids: allIds(file.text), messages: [expect.stringMatching(/already exists/)] });
   });
 
   it('a retried attempt counts the IDs Arthur already holds as already present, not as failures', async () => {
@@ -159,8 +164,14 @@ describe('UploadPart', () => {
     const points: Array<[string, number]> = [];
     const d = deps({ metrics: { add: (name, _unit, value) => points.push([name, value]) } });
     const retried = await uploadPart({ ...event(), retryCount: 1 }, d);
-    expect(retried).toEqual({ partIndex: 0, status: 207, inferences: file.inferences, success: 0, failure: 0, alreadyPresent: file.inferences, total: file.inferences });
+    // The lookup found every ID in Arthur: nothing was sent again.
+    expect(retried).toEqual({
+      partIndex: 0, status: 200, inferences: file.inferences, success: 0, failure: 0, alreadyPresent: file.inferences, total: file.inferences,
+      refused: { count: 0, ids: [], unnamed: 0, messages: [] }, lookup: `${file.inferences} of ${file.inferences} held`, countsCheck: 'ok',
+    });
     expect(arthur.received(MODEL)).toHaveLength(file.inferences);
+    expect(arthur.stats().uploads[MODEL]).toBe(1);
+    expect(arthur.stats().lookups[MODEL]).toBe(file.inferences);
     expect(d.logs).toEqual([
       expect.objectContaining({ level: 'info', message: expect.stringMatching(/earlier attempt/), retryCount: 1, alreadyPresent: file.inferences, failure: 0 }),
     ]);
@@ -183,10 +194,108 @@ describe('UploadPart', () => {
     expect(arthur.received(MODEL)).toHaveLength(file.inferences - 1);
   });
 
+  it('a retry sends only what the lookup says Arthur lacks', async () => {
+    // The first attempt's answer is "lost": Arthur took all but 3 (refused, so not held).
+    arthur.setFaults({ partialFailures: 3 });
+    await uploadPart(event(), deps());
+    const before = arthur.received(MODEL).length;
+    const retried = await uploadPart({ ...event(), retryCount: 1 }, deps());
+    expect(retried).toMatchObject({ success: 3, failure: 0, alreadyPresent: file.inferences - 3, total: file.inferences, lookup: `${file.inferences - 3} of ${file.inferences} held` });
+    expect(arthur.received(MODEL)).toHaveLength(before + 3);
+    expect(new Set(arthur.received(MODEL).map((i) => i.partnerInferenceId)).size).toBe(file.inferences);
+  });
+
+  it('names the partner IDs Arthur refused, from its eventId + index answer, with its messages', async () => {
+    arthur.setFaults({ partialFailures: 2 });
+    const result = await uploadPart(event(), deps());
+    const kept = new Set(arthur.received(MODEL).map((i) => i.partnerInferenceId));
+    const all = allIds(file.text);
+    const refusedIds = all.filter((id) => !kept.has(id));
+    expect(refusedIds).toHaveLength(2);
+    expect(result).toMatchObject({ failure: 2, countsCheck: 'ok', refused: { count: 2, ids: refusedIds, unnamed: 0, messages: ['injected fault: inference not ingested'] } });
+    expect(result.failureSample).toEqual(refusedIds.map((id) => expect.objectContaining({ partnerInferenceId: id })));
+  });
+
+  it('bounds the refused IDs at 100 and keeps the count exact', async () => {
+    const big = { key: 'models/churn/big.jsonl', text: '' };
+    const generator = new CaptureGenerator({ seed: 12, mix: ['csv'] });
+    let inferences = 0;
+    while (inferences < 150) {
+      const line = generator.line();
+      big.text += `${line.text}\n`;
+      inferences += line.inferences;
+    }
+    await s3.put(BUCKET, big.key, big.text);
+    const part = { key: big.key, inferences, bytes: big.text.length, records: big.text.split('\n').length - 1 };
+    await uploadPart(event({}, part), deps());
+    const again = await uploadPart(event({}, part), deps());
+    expect(again.refused.count).toBe(inferences);
+    expect(again.refused.ids).toEqual(allIds(big.text).slice(0, 100));
+    expect(again.refused.messages).toEqual(['an inference with this partner_inference_id already exists']);
+  });
+
+  it('where the lookup cannot answer, says so and falls back to Arthur\'s "already exists" refusals', async () => {
+    await uploadPart(event(), deps());
+    const blind: ArthurApi = { uploadCapture: (r) => api.uploadCapture(r), lookupInferences: async () => ({ status: 'unauthorized', detail: 'the lookup was refused (HTTP 403)' }) };
+    const retried = await uploadPart({ ...event(), retryCount: 1 }, deps({ arthur: blind }));
+    expect(retried).toMatchObject({ status: 207, success: 0, failure: 0, alreadyPresent: file.inferences, lookup: 'unauthorized: the lookup was refused (HTTP 403)' });
+    expect(arthur.stats().uploads[MODEL]).toBe(2);
+  });
+
+  it('sends the organization ID, a mapping\'s over the stack\'s', async () => {
+    const ORG = '4a6c8e0f-2b4d-4f6a-8c0e-1a3b5c7d9e0f';
+    const orgArthur = await startArthurReceiver({ token: TOKEN, organizationId: ORG });
+    try {
+      await expect(uploadPart(event({ arthurHost: orgArthur.url }), deps())).rejects.toThrow(ArthurAuthError);
+      expect((await uploadPart(event({ arthurHost: orgArthur.url }), deps({ organizationId: ORG }))).success).toBe(file.inferences);
+      orgArthur.reset();
+      const mapped = await uploadPart(event({ arthurHost: orgArthur.url, organizationId: ORG }), deps({ organizationId: '00000000-0000-4000-8000-000000000000' }));
+      expect(mapped.success).toBe(file.inferences);
+    } finally {
+      await orgArthur.close();
+    }
+  });
+
   it.each([-1, 1.5, '1'])('refuses a retryCount of %p with ConfigurationError, before anything is sent', async (retryCount) => {
     await expect(uploadPart({ ...event(), retryCount } as unknown as UploadPartEvent, deps())).rejects.toThrow(/retryCount/);
     await expect(uploadPart({ ...event(), retryCount } as unknown as UploadPartEvent, deps())).rejects.toThrow(ConfigurationError);
     expect(arthur.stats().total).toBe(0);
+  });
+
+  it('checks Arthur\'s counts against what was sent: a mismatch is logged and recorded, never silently trusted', async () => {
+    const liar = await startScriptedServer(answerAfterBody(207, JSON.stringify({ counts: { success: 5, failure: 0, total: 5 }, failures: [] })));
+    try {
+      const d = deps({ defaultHost: liar.url });
+      const result = await uploadPart(event(), d);
+      expect(result.countsCheck).toBe(`mismatch: total 5 for ${file.inferences} inferences sent`);
+      expect(d.logs).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringMatching(/counts disagree/), countsCheck: result.countsCheck }));
+    } finally {
+      await liar.close();
+    }
+  });
+
+  it('traces a generic answer (one result per inference, in order) back to partner IDs by position', async () => {
+    const ids = allIds(file.text);
+    const results = ids.map((_, i) => (i === 7 ? { message: 'bad value', status: 422 } : { message: 'success', status: 200 }));
+    const generic = await startScriptedServer(answerAfterBody(207, JSON.stringify({ counts: { success: ids.length - 1, failure: 1, total: ids.length }, results })));
+    try {
+      const result = await uploadPart(event(), deps({ defaultHost: generic.url }));
+      expect(result).toMatchObject({ failure: 1, countsCheck: 'ok', refused: { count: 1, ids: [ids[7]], unnamed: 0, messages: ['bad value'] } });
+    } finally {
+      await generic.close();
+    }
+  });
+
+  it('counts a failure it cannot trace (an eventId the part does not hold) as refused, unnamed', async () => {
+    const odd = await startScriptedServer(
+      answerAfterBody(207, JSON.stringify({ counts: { success: file.inferences - 1, failure: 1, total: file.inferences }, failures: [{ message: 'x', status: 400, event_id: 'not-in-part', inference_index_in_event: 0 }] })),
+    );
+    try {
+      const result = await uploadPart(event(), deps({ defaultHost: odd.url }));
+      expect(result.refused).toEqual({ count: 1, ids: [], unnamed: 1, messages: ['x'] });
+    } finally {
+      await odd.close();
+    }
   });
 
   it('a 2xx without counts counts every inference of the part as a success', async () => {
@@ -200,3 +309,12 @@ describe('UploadPart', () => {
     }
   });
 });
+
+/** The partner IDs of a capture text, in order, as the capture core computes them. */
+function allIds(text: string): string[] {
+  const checker = new CaptureChecker();
+  return text.split('\n').filter((l) => l.trim() !== '').flatMap((line, i) => {
+    const r = checker.check(line, i + 1);
+    return r.ok ? r.partnerInferenceIds : [];
+  });
+}

@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
-import { HttpArthurApi, type UploadCaptureRequest } from '../../../src/arthur/index.js';
+import { HttpArthurApi, type LookupRequest, type UploadCaptureRequest } from '../../../src/arthur/index.js';
 import {
   ArthurAuthError,
   ArthurModelNotFoundError,
+  ArthurPaymentRequiredError,
   ArthurRejectedError,
   ArthurThrottledError,
   ArthurUnavailableError,
@@ -12,9 +13,11 @@ import {
 } from '../../../src/errors.js';
 import { boundaryOf, MultipartParser } from '../../../local/multipart-parser.js';
 import { answerAfterBody, bodyOf, startScriptedServer, type ScriptedServer } from '../../support/scripted-server.js';
+import { GENERIC_ONE_REFUSED, SAGEMAKER_ALL_TAKEN, SAGEMAKER_TWO_REFUSED } from './arthur-answers.js';
 
 const MODEL = '5a3b7c1e-93f0-4c55-9a0e-2b1f8a7d6c40';
 const TOKEN = 'tok_live_9f8e7d6c5b4a39281706';
+const ORG = '7c2e9a10-4b3d-4f5e-8a6b-1c2d3e4f5a6b';
 const JSONL = '{"captureData":{}}\n{"captureData":{}}\n';
 
 const api = new HttpArthurApi();
@@ -72,7 +75,22 @@ describe('the request Arthur receives', () => {
     expect(seen!.parts).toEqual([
       { name: 'inference_data', filename: '21-48-903-abc.jsonl', type: 'application/octet-stream', data: JSONL },
     ]);
-    expect(result).toMatchObject({ status: 207, counts: { success: 2, failure: 0, total: 2 }, failureSample: [], alreadyExists: 0, otherFailureSample: [], bytesSent: JSONL.length });
+    expect(result).toMatchObject({ status: 207, counts: { success: 2, failure: 0, total: 2 }, shape: 'generic', failures: [], bytesSent: JSONL.length });
+    // No organization configured: no header.
+    expect(seen!.headers['arthur-organization-id']).toBeUndefined();
+  });
+
+  it('carries Arthur-Organization-ID when an organization is configured', async () => {
+    server = await startScriptedServer(answerAfterBody(207, JSON.stringify(SAGEMAKER_ALL_TAKEN)));
+    await api.uploadCapture(request(server.url, { organizationId: ORG }));
+    expect(server.requests[0]!.headers['arthur-organization-id']).toBe(ORG);
+    expect(server.requests[0]!.headers.authorization).toBe(TOKEN);
+  });
+
+  it('refuses an organization ID that is not a UUID-like value before any connection (a header injection)', async () => {
+    server = await startScriptedServer(answerAfterBody(207));
+    await expect(api.uploadCapture(request(server.url, { organizationId: 'x\r\nX-Evil: 1' }))).rejects.toThrow(ConfigurationError);
+    expect(server.requests).toHaveLength(0);
   });
 
   it('streams with chunked encoding when the length is unknown, and names the file .jsonl', async () => {
@@ -91,28 +109,29 @@ describe('the request Arthur receives', () => {
 });
 
 describe('status → outcome', () => {
-  const counts = { counts: { success: 3, failure: 1, total: 4 }, results: [
-    { partner_inference_id: 'a', message: 'success', status_code: 200 },
-    { partner_inference_id: 'b', message: 'invalid value for feature age', status_code: 400 },
-  ] };
-
   it.each([
-    ['207 with counts and results', 207, JSON.stringify(counts), { success: 3, failure: 1, total: 4 }, [{ partner_inference_id: 'b', message: 'invalid value for feature age', status_code: 400 }]],
-    ['200 with counts, no total', 200, '{"counts":{"success":2,"failure":0}}', { success: 2, failure: 0, total: 2 }, []],
-    ['207 with an empty body', 207, '', undefined, []],
-    ['207 with a body that is not JSON', 207, '<html>ok</html>', undefined, []],
-    ['207 with counts of the wrong type', 207, '{"counts":{"success":"2"}}', undefined, []],
-  ])('%s: resolves with what could be read', async (_label, status, body, expectedCounts, sample) => {
+    ["207 in the SageMaker shape (SageMakerDataResponse)", 207, JSON.stringify(SAGEMAKER_TWO_REFUSED), { success: 4, failure: 2, total: 6 }, 'sagemaker', [
+      { message: 'invalid value for feature age', status: 400, eventId: 'evt-b', indexInEvent: 1 },
+      { message: 'an inference with this partner_inference_id already exists', status: 400, eventId: 'evt-c', indexInEvent: 0 },
+    ]],
+    ['207 in the generic shape (InferencesResponse)', 207, JSON.stringify(GENERIC_ONE_REFUSED), { success: 2, failure: 1, total: 3 }, 'generic', [{ message: 'ground truth attribute missing', status: 400, position: 1 }]],
+    ['200 with counts, no total', 200, '{"counts":{"success":2,"failure":0}}', { success: 2, failure: 0, total: 2 }, 'counts-only', []],
+    ['207 with an empty body', 207, '', undefined, 'unreadable', []],
+    ['207 with a body that is not JSON', 207, '<html>ok</html>', undefined, 'unreadable', []],
+    ['207 with counts of the wrong type', 207, '{"counts":{"success":"2"}}', undefined, 'unreadable', []],
+  ])('%s: resolves with what could be read', async (_label, status, body, expectedCounts, shape, failures) => {
     server = await startScriptedServer(answerAfterBody(status, body));
     const result = await api.uploadCapture(request(server.url));
     expect(result.status).toBe(status);
     expect(result.counts).toEqual(expectedCounts);
-    expect(result.failureSample).toEqual(sample);
+    expect(result.shape).toBe(shape);
+    expect(result.failures).toEqual(failures);
   });
 
   it.each([
     [400, ArthurRejectedError, 'ArthurRejectedError'],
     [401, ArthurAuthError, 'ArthurAuthError'],
+    [402, ArthurPaymentRequiredError, 'ArthurPaymentRequiredError'],
     [403, ArthurAuthError, 'ArthurAuthError'],
     [404, ArthurModelNotFoundError, 'ArthurModelNotFoundError'],
     [409, ArthurRejectedError, 'ArthurRejectedError'],
@@ -134,6 +153,14 @@ describe('status → outcome', () => {
     if ('status' in (err as object) && status !== 301) expect((err as { status: number }).status).toBe(status);
   });
 
+  it('says a 402 is the Arthur plan or payment refusing, and a 404 may be a host without the v3 API', async () => {
+    server = await startScriptedServer(answerAfterBody(402, '{"detail":"plan limit"}'));
+    expect(((await api.uploadCapture(request(server.url)).catch((e: unknown) => e)) as Error).message).toMatch(/Arthur plan or payment/);
+    await server.close();
+    server = await startScriptedServer(answerAfterBody(404, '{"detail":"Not Found"}'));
+    expect(((await api.uploadCapture(request(server.url)).catch((e: unknown) => e)) as Error).message).toContain("no such model — or this host does not serve Arthur's v3 API");
+  });
+
   it('reads Retry-After of a 429, in seconds or as an HTTP date', async () => {
     server = await startScriptedServer(answerAfterBody(429, '', { 'retry-after': '7' }));
     const err = (await api.uploadCapture(request(server.url)).catch((e: unknown) => e)) as ArthurThrottledError;
@@ -147,12 +174,12 @@ describe('status → outcome', () => {
     expect(err.message.length).toBeLessThan(1_000);
   });
 
-  it('keeps only a handful of failed results, each field short', async () => {
-    const results = Array.from({ length: 50 }, (_, i) => ({ partner_inference_id: `id-${i}`, message: 'm'.repeat(2_000), status_code: 400 }));
-    server = await startScriptedServer(answerAfterBody(207, JSON.stringify({ counts: { success: 0, failure: 50, total: 50 }, results })));
+  it('keeps each failure short, however long Arthur\'s message', async () => {
+    const failures = Array.from({ length: 50 }, (_, i) => ({ message: 'm'.repeat(2_000), status: 400, event_id: `e-${i}`, inference_index_in_event: 0 }));
+    server = await startScriptedServer(answerAfterBody(207, JSON.stringify({ counts: { success: 0, failure: 50, total: 50 }, failures })));
     const result = await api.uploadCapture(request(server.url));
-    expect(result.failureSample).toHaveLength(5);
-    expect(JSON.stringify(result.failureSample).length).toBeLessThan(3_000);
+    expect(result.failuresListed).toBe(50);
+    expect(JSON.stringify(result.failures).length).toBeLessThan(50 * 500);
   });
 
   it('finds the counts of an answer too large to hold, at its start or its end', async () => {
@@ -333,3 +360,48 @@ function generated(size: number): Readable {
     },
   });
 }
+
+describe('the lookup of inferences by partner ID', () => {
+  const lookup = (host: string, ids: string[], overrides: Partial<LookupRequest> = {}) =>
+    api.lookupInferences({ host, modelId: MODEL, token: TOKEN, partnerInferenceIds: ids, timeoutMs: 5_000, ...overrides });
+
+  it('asks GET …/inferences/query/{partner_inference_id} for each ID: 200 is held, 404 is not', async () => {
+    server = await startScriptedServer((req, res) => {
+      req.resume();
+      const held = req.url!.endsWith('/inferences/query/evt-1') || req.url!.endsWith('/inferences/query/evt%202_0');
+      res.writeHead(held ? 200 : 404, { 'content-type': 'application/json' }).end('{}');
+    });
+    const outcome = await lookup(server.url, ['evt-1', 'evt 2_0', 'evt-3', 'evt-1'], { organizationId: ORG });
+    expect(outcome).toEqual({ status: 'ok', held: new Set(['evt-1', 'evt 2_0']), checked: 3 });
+    expect(server.requests.map((r) => r.url).sort()).toEqual([
+      `/api/v3/models/${MODEL}/inferences/query/evt%202_0`,
+      `/api/v3/models/${MODEL}/inferences/query/evt-1`,
+      `/api/v3/models/${MODEL}/inferences/query/evt-3`,
+    ]);
+    expect(server.requests.every((r) => r.method === 'GET' && r.headers.authorization === TOKEN && r.headers['arthur-organization-id'] === ORG)).toBe(true);
+  });
+
+  it.each([
+    [401, 'unauthorized'],
+    [403, 'unauthorized'],
+    [402, 'refused'],
+    [503, 'unavailable'],
+    [429, 'unavailable'],
+    [301, 'not-served'],
+    [405, 'not-served'],
+  ])('HTTP %i → %s (the caller falls back), without the token in the detail', async (status, verdict) => {
+    server = await startScriptedServer(answerAfterBody(status, `token ${TOKEN}`));
+    const outcome = await lookup(server.url, ['a', 'b']);
+    expect(outcome.status).toBe(verdict);
+    expect(JSON.stringify(outcome)).not.toContain(TOKEN);
+  });
+
+  it('nothing listening → unavailable', async () => {
+    expect((await lookup('http://127.0.0.1:1', ['a'])).status).toBe('unavailable');
+  });
+
+  it('a lookup slower than its deadline → unavailable', async () => {
+    server = await startScriptedServer((req) => void req.resume());
+    expect(await lookup(server.url, ['a'], { timeoutMs: 200 })).toMatchObject({ status: 'unavailable', detail: expect.stringMatching(/200 ms/) });
+  });
+});

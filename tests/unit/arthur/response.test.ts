@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseRetryAfter } from '../../../src/arthur/index.js';
-import { bodyExcerpt, CappedBody, FAILURE_SAMPLE_SIZE, isAlreadyExistsResult, parseAcceptedAnswer } from '../../../src/arthur/response.js';
+import { bodyExcerpt, CappedBody, isAlreadyExistsMessage, parseAcceptedAnswer } from '../../../src/arthur/response.js';
+import { GENERIC_ONE_REFUSED, SAGEMAKER_ALL_TAKEN, SAGEMAKER_TWO_REFUSED } from './arthur-answers.js';
 
 describe('parseRetryAfter', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');
@@ -37,76 +38,76 @@ describe('parseAcceptedAnswer', () => {
     for (let i = 0; i < text.length; i += 100) b.push(Buffer.from(text.slice(i, i + 100)));
     return b;
   };
-  it('treats status or status_code outside 2xx as a failed result', () => {
-    const answer = parseAcceptedAnswer(body(JSON.stringify({ counts: { success: 1, failure: 2, total: 3 }, results: [
-      { status: 200 }, { status: 400, message: 'x' }, { status_code: '422', message: 'y' },
-    ] })));
-    expect(answer.failureSample).toEqual([{ status: 400, message: 'x' }, { status_code: '422', message: 'y' }]);
+  const whole = (value: unknown, max = 1 << 20) => body(JSON.stringify(value), max);
+
+  it("reads the SageMaker endpoint's 207: each failure names its record's eventId and the inference's index", () => {
+    expect(parseAcceptedAnswer(whole(SAGEMAKER_TWO_REFUSED))).toEqual({
+      counts: { success: 4, failure: 2, total: 6 },
+      shape: 'sagemaker',
+      failures: [
+        { message: 'invalid value for feature age', status: 400, eventId: 'evt-b', indexInEvent: 1 },
+        { message: 'an inference with this partner_inference_id already exists', status: 400, eventId: 'evt-c', indexInEvent: 0 },
+      ],
+      failuresListed: 2,
+    });
+    expect(parseAcceptedAnswer(whole(SAGEMAKER_ALL_TAKEN))).toMatchObject({ shape: 'sagemaker', failures: [], failuresListed: 0 });
   });
-  it('finds counts in the head or the tail of a body beyond the cap', () => {
-    const filler = `"results":[${Array.from({ length: 200 }, () => '{"status":200}').join(',')}]`;
-    expect(parseAcceptedAnswer(body(`{"counts":{"success":5,"failure":1,"total":6},${filler}}`)).counts).toEqual({ success: 5, failure: 1, total: 6 });
+
+  it('reads the generic 207: one result per item in order, a failure is a result with status ≥ 300, kept with its position', () => {
+    expect(parseAcceptedAnswer(whole(GENERIC_ONE_REFUSED))).toEqual({
+      counts: { success: 2, failure: 1, total: 3 },
+      shape: 'generic',
+      failures: [{ message: 'ground truth attribute missing', status: 400, position: 1 }],
+      failuresListed: 1,
+      resultsListed: 3,
+    });
+  });
+
+  it('treats status or status_code outside 2xx as a failed result, and a result without status as failed', () => {
+    const answer = parseAcceptedAnswer(whole({ counts: { success: 1, failure: 3, total: 4 }, results: [
+      { status: 200 }, { status: 400, message: 'x' }, { status_code: '422', message: 'y' }, { message: 'z' },
+    ] }));
+    expect(answer.failures).toEqual([{ status: 400, message: 'x', position: 1 }, { status: 422, message: 'y', position: 2 }, { message: 'z', position: 3 }]);
+  });
+
+  it('reads counts alone, and says when nothing could be read', () => {
+    expect(parseAcceptedAnswer(whole({ counts: { success: 3, failure: 0, total: 3 } }))).toMatchObject({ shape: 'counts-only', failures: [] });
+    expect(parseAcceptedAnswer(body(''))).toMatchObject({ shape: 'unreadable', counts: undefined });
+    expect(parseAcceptedAnswer(body('<html>ok</html>'))).toMatchObject({ shape: 'unreadable', counts: undefined });
+  });
+
+  it('keeps a partner ID a server names itself, and truncates long messages', () => {
+    const answer = parseAcceptedAnswer(whole({ counts: { success: 0, failure: 1, total: 1 }, failures: [{ partner_inference_id: 'p-1', message: 'm'.repeat(2_000), status: 400 }] }));
+    expect(answer.failures[0]).toMatchObject({ partnerInferenceId: 'p-1' });
+    expect(answer.failures[0]!.message.length).toBeLessThan(400);
+  });
+
+  it('keeps at most the cap of failures, and counts them all', () => {
+    const failures = Array.from({ length: 30 }, (_, i) => ({ message: 'no', status: 400, event_id: `e-${i}`, inference_index_in_event: 0 }));
+    const answer = parseAcceptedAnswer(whole({ counts: { success: 0, failure: 30, total: 30 }, failures }), 10);
+    expect(answer.failures).toHaveLength(10);
+    expect(answer.failuresListed).toBe(30);
+  });
+
+  it('finds counts in the head or the tail of a body beyond the cap, and lists nothing then', () => {
+    const filler = `"failures":[${Array.from({ length: 200 }, () => '{"status":400,"message":"x"}').join(',')}]`;
+    expect(parseAcceptedAnswer(body(`{"counts":{"success":5,"failure":1,"total":6},${filler}}`))).toMatchObject({ counts: { success: 5, failure: 1, total: 6 }, failures: [], shape: 'counts-only' });
     expect(parseAcceptedAnswer(body(`{${filler},"counts":{"success":5,"failure":1,"total":6}}`)).counts).toEqual({ success: 5, failure: 1, total: 6 });
   });
+
   it('gives no counts when negative or fractional numbers come back', () => {
     expect(parseAcceptedAnswer(body('{"counts":{"success":-1,"failure":0}}')).counts).toBeUndefined();
     expect(parseAcceptedAnswer(body('{"counts":{"success":1.5,"failure":0}}')).counts).toBeUndefined();
   });
 });
 
-describe('isAlreadyExistsResult', () => {
-  const EXISTS = 'an inference with this partner_inference_id already exists';
+describe('isAlreadyExistsMessage', () => {
   it.each([
-    ['the receiver\'s duplicate answer', { partner_inference_id: 'evt-1', message: EXISTS, status_code: 400 }, true],
-    ['any case, status under `status`', { partner_inference_id: 'evt-1_0', message: 'Inference Already Exists', status: '409' }, true],
-    ['no status at all (Arthur lists failures only)', { partner_inference_id: 'evt-1', message: EXISTS }, true],
-    ['another refusal of the inference', { partner_inference_id: 'evt-1', message: 'injected fault: inference not ingested', status_code: 400 }, false],
-    ['a result about a line, without a partner ID', { partner_inference_id: null, message: `line 3: ${EXISTS}`, status_code: 400 }, false],
-    ['an empty partner ID', { partner_inference_id: '', message: EXISTS, status_code: 400 }, false],
-    ['a 2xx result', { partner_inference_id: 'evt-1', message: EXISTS, status_code: 200 }, false],
-    ['a word that only contains "exists"', { partner_inference_id: 'evt-1', message: 'already existsing', status_code: 400 }, false],
-    ['not an object', 'already exists', false],
-  ])('%s → %p', (_label, result, expected) => {
-    expect(isAlreadyExistsResult(result)).toBe(expected);
-  });
-});
-
-describe('parseAcceptedAnswer: "already exists" results', () => {
-  const EXISTS = 'an inference with this partner_inference_id already exists';
-  const whole = (value: unknown, max = 1 << 20) => {
-    const b = new CappedBody(max, 256);
-    b.push(Buffer.from(JSON.stringify(value)));
-    return b;
-  };
-  const exists = (i: number) => ({ partner_inference_id: `evt-${i}`, message: EXISTS, status_code: 400 });
-  const refused = (i: number) => ({ partner_inference_id: `evt-${i}`, message: 'injected fault: inference not ingested', status_code: 400 });
-
-  it('counts them over the whole list, and samples the other failures apart', () => {
-    const results = [...Array.from({ length: 12 }, (_, i) => exists(i)), refused(12), { partner_inference_id: null, message: 'line 9: BAD_INFERENCE_TIME', status_code: 400 }];
-    const answer = parseAcceptedAnswer(whole({ counts: { success: 0, failure: 14, total: 14 }, results }));
-    expect(answer.alreadyExists).toBe(12);
-    expect(answer.failureSample).toHaveLength(FAILURE_SAMPLE_SIZE);
-    expect(answer.failureSample[0]).toEqual(exists(0));
-    expect(answer.otherFailureSample).toEqual([refused(12), { partner_inference_id: null, message: 'line 9: BAD_INFERENCE_TIME', status_code: 400 }]);
-  });
-
-  it('counts none when the answer lists no results, or lists only successes', () => {
-    expect(parseAcceptedAnswer(whole({ counts: { success: 3, failure: 0, total: 3 }, results: [] })).alreadyExists).toBe(0);
-    expect(parseAcceptedAnswer(whole({ counts: { success: 3, failure: 0, total: 3 } })).alreadyExists).toBe(0);
-    expect(parseAcceptedAnswer(whole({ results: [{ partner_inference_id: 'a', message: EXISTS, status_code: 201 }] })).alreadyExists).toBe(0);
-  });
-
-  it('counts none in an answer too large to parse: they stay failures (never a silent delivery)', () => {
-    const results = Array.from({ length: 50 }, (_, i) => exists(i));
-    const answer = parseAcceptedAnswer(whole({ counts: { success: 0, failure: 50, total: 50 }, results }, 1024));
-    expect(answer.counts).toEqual({ success: 0, failure: 50, total: 50 });
-    expect(answer).toMatchObject({ alreadyExists: 0, failureSample: [], otherFailureSample: [] });
-  });
-
-  it('counts none in a body that is not JSON', () => {
-    expect(parseAcceptedAnswer(whole('already exists')).alreadyExists).toBe(0);
-    const b = new CappedBody(1024, 256);
-    b.push(Buffer.from(`{"counts":{"success":0,"failure":1,"total":1},"results":[${JSON.stringify(exists(1))}`));
-    expect(parseAcceptedAnswer(b)).toMatchObject({ counts: { success: 0, failure: 1, total: 1 }, alreadyExists: 0 });
+    ["the receiver's duplicate answer", 'an inference with this partner_inference_id already exists', true],
+    ['any case', 'Inference Already Exists', true],
+    ['another refusal', 'injected fault: inference not ingested', false],
+    ['a word that only contains "exists"', 'already existsing', false],
+  ])('%s → %p', (_label, message, expected) => {
+    expect(isAlreadyExistsMessage(message)).toBe(expected);
   });
 });

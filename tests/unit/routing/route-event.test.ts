@@ -44,7 +44,7 @@ function harness(items: MappingItem[], starter?: (request: StartWorkflowRequest)
 
 describe('routeEvent', () => {
   it('builds the workflow input from the record and the mapping, with the key decoded', async () => {
-    const h = harness([mapping('captures/my endpoint/', { modelId: 'm-1', arthurHost: 'https://arthur.example.com', tokenSecretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:t' })]);
+    const h = harness([mapping('captures/my endpoint/', { modelId: 'm-1', arthurHost: 'https://arthur.example.com', tokenSecretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:t', organizationId: 'org-uuid-1' })]);
     await routeEvent({ Records: [record('captures/my+endpoint/a%2Bb/f.jsonl', { versionId: 'v7', size: 99 })] }, h.deps);
     expect(h.started).toHaveLength(1);
     expect(h.started[0].input).toEqual({
@@ -57,6 +57,7 @@ describe('routeEvent', () => {
       mappingPrefix: 'captures/my endpoint/',
       arthurHost: 'https://arthur.example.com',
       tokenSecretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:t',
+      organizationId: 'org-uuid-1',
     });
     expect(h.started[0].name).toMatch(/^[0-9A-Za-z_-]{1,80}$/);
   });

@@ -1,0 +1,78 @@
+/**
+ * An Arthur-compatible receiver for the tests, the benchmark and the local stack.
+ *
+ * Arthur's endpoints (every request: the raw token as `Authorization`, else 401; `Arthur-Organization-ID` equal to
+ * `organizationId` when one is configured, else 403; a model ID that is a UUID and, with `models`, a known one,
+ * else 404):
+ *   POST …/models/{id}/inferences/integrations/sagemaker_data_capture (upload.ts): one `inference_data` file field,
+ *     else 400; over `maxBodyBytes` 413; 207 `{counts, failures: [{message, status, event_id,
+ *     inference_index_in_event}]}` as arthur-client models it; a rejected record or an ID the model already holds is
+ *     one failure each. Nothing is kept of a request that fails.
+ *   GET …/models/{id}/inferences/query/{partner_inference_id} (lookup.ts): 200 when held, 404 otherwise.
+ * Test controls (controls.ts): GET /__received?model=ID, GET /__stats, POST /__faults {status?, count?, delayMs?,
+ *   retryAfter?, reset?, partialFailures?} or an array of them — the next `count` uploads, whatever their token.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { modelIdOf } from './caller.js';
+import { handleControl } from './controls.js';
+import { close, drain, HttpProblem, listen, send } from './http.js';
+import { handleLookup } from './lookup.js';
+import { ReceiverState } from './state.js';
+import type { ArthurReceiver, ArthurReceiverOptions } from './types.js';
+import { handleUpload, type UploadContext } from './upload.js';
+
+export type { ArthurReceiver, ArthurReceiverOptions, FaultSpec, ReceivedInference, ReceiverStats } from './types.js';
+export type { SageMakerFailure } from './upload.js';
+
+const UPLOAD_PATH = /^\/api\/v3\/models\/([^/]+)\/inferences\/integrations\/sagemaker_data_capture\/?$/;
+const LOOKUP_PATH = /^\/api\/v3\/models\/([^/]+)\/inferences\/query\/([^/]+)\/?$/;
+
+export async function startArthurReceiver(options: ArthurReceiverOptions): Promise<ArthurReceiver> {
+  const state = new ReceiverState();
+  const ctx: UploadContext = {
+    state,
+    options,
+    models: options.models ? new Set([...options.models].map((m) => m.toLowerCase())) : undefined,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024 * 1024,
+    maxResults: options.maxResults ?? 10_000,
+    storeInferences: options.storeInferences ?? true,
+  };
+  const server = createServer((req, res) => {
+    route(req, res, ctx).catch((err: unknown) => answerError(req, res, err));
+  });
+  // Long uploads and injected delays must not be cut by Node's default request timeout.
+  server.requestTimeout = 0;
+  const { url, port } = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+  return {
+    url,
+    port,
+    received: (modelId) => state.received(modelId),
+    setFaults: (faults) => state.setFaults(faults),
+    stats: () => structuredClone(state.stats),
+    reset: () => state.reset(),
+    close: () => close(server),
+  };
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, ctx: UploadContext): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://receiver.local');
+  const upload = UPLOAD_PATH.exec(url.pathname);
+  if (upload && req.method === 'POST') return handleUpload(req, res, modelIdOf(upload[1]!), ctx);
+  const lookup = LOOKUP_PATH.exec(url.pathname);
+  if (lookup && req.method === 'GET') return handleLookup(req, res, modelIdOf(lookup[1]!), lookup[2]!, ctx);
+  if (await handleControl(req, res, url, ctx.state)) return;
+  await drain(req);
+  throw new HttpProblem(404, `no route for ${req.method} ${url.pathname}`);
+}
+
+function answerError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  if (res.headersSent || res.destroyed) return;
+  if (err instanceof HttpProblem) {
+    // The rest of an oversized body is discarded, not left unread (which would reset the connection under the
+    // client before it reads the answer).
+    if (err.status === 413) req.resume();
+    send(res, err.status, { message: err.message });
+  } else {
+    send(res, 500, { message: `receiver error: ${(err as Error)?.message ?? String(err)}` });
+  }
+}
