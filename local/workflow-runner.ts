@@ -18,6 +18,7 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
+import { createRequire } from 'node:module';
 import { parse as parseYaml } from 'yaml';
 
 /** One history event of aws-local-stepfunctions (StateEntered, StateRetried, StateCaught, MapIteration*, …). */
@@ -93,7 +94,20 @@ export interface WorkflowRunner {
 
 const DYNAMODB_INTEGRATION = /^arn:aws[a-z-]*:states:::dynamodb:(getItem|putItem|updateItem|deleteItem)$/;
 
+/**
+ * aws-local-stepfunctions 3.0.0 strips every backslash from States.JsonToString's result, which breaks the ingest
+ * workflow's partsJson round trip for any string holding a quote; scripts/patch-local-engine.mjs (run by
+ * `prepare`) fixes it. Refusing to run unpatched beats a local stack that fails where AWS does not.
+ */
+function assertEnginePatched(): void {
+  const main = createRequire(import.meta.url).resolve('aws-local-stepfunctions');
+  if (!readFileSync(main, 'utf8').includes('this.funcDefinition.name === "States.JsonToString" ?')) {
+    throw new Error('the local Step Functions engine is not patched (States.JsonToString loses its escapes): run `npm run prepare` (or node scripts/patch-local-engine.mjs)');
+  }
+}
+
 export function createWorkflowRunner(options: WorkflowRunnerOptions): WorkflowRunner {
+  assertEnginePatched();
   const where: MachineIds = {
     region: options.resolve?.region ?? 'us-east-1',
     accountId: options.resolve?.accountId ?? '000000000000',

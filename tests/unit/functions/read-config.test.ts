@@ -52,8 +52,12 @@ describe('readValidateConfig', () => {
 describe('readUploadConfig', () => {
   const complete = { ARTHUR_HOST: 'https://app.arthur.ai', ARTHUR_TOKEN_SECRET_ARN: SECRET, ARTHUR_HOST_ALLOWLIST: 'app.arthur.ai' };
 
-  it('reads the default host, secret, allowlist and a 120 s default timeout', () => {
-    expect(readUploadConfig(complete)).toEqual({ defaultHost: 'https://app.arthur.ai', defaultSecretArn: SECRET, allowlist: ['app.arthur.ai'], timeoutMs: 120_000 });
+  it('reads ARTHUR_ORGANIZATION_ID, sent as Arthur-Organization-ID', () => {
+    expect(readUploadConfig({ ...complete, ARTHUR_ORGANIZATION_ID: ' 0f8a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b ' }).organizationId).toBe('0f8a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b');
+  });
+
+  it('reads the default host, secret, allowlist and a 300 s default timeout (what Arthur\'s own client waits)', () => {
+    expect(readUploadConfig(complete)).toEqual({ defaultHost: 'https://app.arthur.ai', defaultSecretArn: SECRET, allowlist: ['app.arthur.ai'], timeoutMs: 300_000 });
   });
 
   it.each([
