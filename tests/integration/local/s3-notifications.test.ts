@@ -36,7 +36,7 @@ describe('the local S3 answers bucket notification configuration on the wire', (
 
   it("refuses a per-model rule beside the router's with S3's own InvalidArgument, and keeps the old configuration", async () => {
     const error = await client
-      .send(new PutBucketNotificationConfigurationCommand({ Bucket: 'datacapture', NotificationConfiguration: sdk({ LambdaFunctionConfigurations: [bucketWideRule(ROUTER), legacy('a')] } }))
+      .send(new PutBucketNotificationConfigurationCommand({ Bucket: 'datacapture', NotificationConfiguration: sdk({ LambdaFunctionConfigurations: [bucketWideRule(ROUTER), legacy('a')] }) }))
       .catch((e: unknown) => e as Error & { $metadata: { httpStatusCode: number } });
     expect(error).toMatchObject({ name: 'InvalidArgument', message: 'Configuration is ambiguously defined. Cannot have overlapping suffixes in two rules if the prefixes are overlapping for the same event type.' });
     expect((error as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(400);
@@ -73,7 +73,7 @@ describe('the local S3 answers bucket notification configuration on the wire', (
   (existsSync(aws) ? it : it.skip)('answers the AWS CLI: put-bucket-notification-configuration is refused with S3\'s message, get shows the rules', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'notif-cli-'));
     const file = join(dir, 'n.json');
-    writeFileSync(file, JSON.stringify({ LambdaFunctionConfigurations: [bucketWideRule(ROUTER), legacy('a')] }) }));
+    writeFileSync(file, JSON.stringify({ LambdaFunctionConfigurations: [bucketWideRule(ROUTER), legacy('a')] }));
     const env = { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' };
     const run = (args: string[]) => promisify(execFile)(aws, ['--endpoint-url', s3.endpoint, ...args], { env });
     const refused = await run(['s3api', 'put-bucket-notification-configuration', '--bucket', 'other', '--notification-configuration', `file://${file}`]).catch((e: { stderr: string; code: number }) => e);
