@@ -3,6 +3,8 @@ import { runDemo } from './demo-command.js';
 import { runLocal } from './local-command.js';
 import { runMappings, runReplay } from './admin-commands.js';
 import { runExecutions } from './executions-command.js';
+import { runMigrate } from './migrate-command.js';
+import { runDoctor } from './doctor-command.js';
 import { UsageError, type Io, processIo } from './io.js';
 
 const USAGE = `usage: capture-router <command> [options]
@@ -14,6 +16,8 @@ commands:
   mappings put|get|list|delete|resolve …         manage prefix → model mappings through the admin API (--endpoint URL)
   replay PREFIX [--from ISO --to ISO] [--force]  start executions for captures already in the bucket, skipping delivered ones
   executions list|show …                         what the workflow did with each file: path, retries, outcome, and why
+  migrate --bucket B [--apply | --rollback FILE] move a bucket off Arthur's per-model Lambdas: plan, then one notification swap
+  doctor ENDPOINT… | --all [--json]              check SageMaker endpoints' capture setup end to end, with the fix for each failure
 
 Run \`capture-router <command> --help\` for a command's options.`;
 
@@ -34,6 +38,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await runReplay(rest, io);
       case 'executions':
         return await runExecutions(rest, io);
+      case 'migrate':
+        return await runMigrate(rest, io);
+      case 'doctor':
+        return await runDoctor(rest, io);
       case undefined:
       case '-h':
       case '--help':

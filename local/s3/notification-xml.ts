@@ -87,22 +87,28 @@ export function parseNotificationXml(xml: string): NotificationConfiguration {
     const filter = readFilter(e);
     return { target, rest: { ...(id ? { Id: id } : {}), Events: e.children.filter((c) => c.name === 'Event').map((c) => c.text.trim()), ...(filter ? { Filter: filter } : {}) } };
   };
+  const lambdas: NonNullable<NotificationConfiguration['LambdaFunctionConfigurations']> = [];
+  const queues: NonNullable<NotificationConfiguration['QueueConfigurations']> = [];
+  const topics: NonNullable<NotificationConfiguration['TopicConfigurations']> = [];
   for (const e of root.children) {
     if (e.name === 'CloudFunctionConfiguration') {
       const { target, rest } = common(e, 'CloudFunction');
-      (config.LambdaFunctionConfigurations ??= []).push({ ...rest, LambdaFunctionArn: target });
+      lambdas.push({ ...rest, LambdaFunctionArn: target });
     } else if (e.name === 'QueueConfiguration') {
       const { target, rest } = common(e, 'Queue');
-      (config.QueueConfigurations ??= []).push({ ...rest, QueueArn: target });
+      queues.push({ ...rest, QueueArn: target });
     } else if (e.name === 'TopicConfiguration') {
       const { target, rest } = common(e, 'Topic');
-      (config.TopicConfigurations ??= []).push({ ...rest, TopicArn: target });
+      topics.push({ ...rest, TopicArn: target });
     } else if (e.name === 'EventBridgeConfiguration') {
       config.EventBridgeConfiguration = {};
     } else {
       throw new MalformedNotificationXmlError(`unknown element ${e.name}`);
     }
   }
+  if (lambdas.length > 0) config.LambdaFunctionConfigurations = lambdas;
+  if (queues.length > 0) config.QueueConfigurations = queues;
+  if (topics.length > 0) config.TopicConfigurations = topics;
   return config;
 }
 

@@ -53,7 +53,7 @@ export async function startSecretsManager(options: SecretsManagerOptions = {}): 
   const region = options.region ?? 'us-east-1';
   const account = options.accountId ?? '000000000000';
   const secrets = new Map<string, Secret>();
-  const find = (id: unknown): Secret => {
+  const findSecret = (id: unknown): Secret => {
     if (typeof id !== 'string' || id === '') throw new SecretsError('InvalidParameterException', 'You must provide a SecretId.');
     for (const s of secrets.values()) if (s.Name === id || s.ARN === id || s.ARN.slice(0, -7) === id) return s;
     throw new SecretsError('ResourceNotFoundException', NOT_FOUND);
@@ -87,7 +87,7 @@ export async function startSecretsManager(options: SecretsManagerOptions = {}): 
       return { ARN: secret.ARN, Name: name, ...(value ? { VersionId: secret.versions[0]!.id } : {}) };
     },
     PutSecretValue(body) {
-      const secret = find(body.SecretId);
+      const secret = findSecret(body.SecretId);
       const value = valueOf(body);
       if (!value) throw new SecretsError('InvalidParameterException', 'You must provide either SecretString or SecretBinary.');
       const version = { id: body.ClientRequestToken ?? randomUUID(), value, created: now() };
@@ -96,13 +96,13 @@ export async function startSecretsManager(options: SecretsManagerOptions = {}): 
       return { ARN: secret.ARN, Name: secret.Name, VersionId: version.id, VersionStages: ['AWSCURRENT'] };
     },
     GetSecretValue(body) {
-      const secret = find(body.SecretId);
+      const secret = findSecret(body.SecretId);
       const current = secret.versions[secret.versions.length - 1];
       if (!current) throw new SecretsError('ResourceNotFoundException', NOT_FOUND_VALUE);
       return { ARN: secret.ARN, Name: secret.Name, VersionId: current.id, ...current.value, VersionStages: ['AWSCURRENT'], CreatedDate: current.created };
     },
     DescribeSecret(body) {
-      const secret = find(body.SecretId);
+      const secret = findSecret(body.SecretId);
       const current = secret.versions[secret.versions.length - 1];
       return {
         ARN: secret.ARN,

@@ -157,7 +157,9 @@ function executionsCheck(facts: EndpointFacts): CaptureCheck {
   if ('error' in e) return { id: 'executions', status: 'unknown', message: `cannot list executions: ${e.error}` };
   if (e.value.length === 0) return { id: 'executions', status: 'fail', message: "no execution for this model yet: the router has started nothing for the endpoint's captures", fix: 'check the mapping above and the router function\'s logs; capture-router replay PREFIX starts the files already there' };
   const failed = e.value.filter((x) => x.status === 'FAILED' || x.status === 'TIMED_OUT' || x.status === 'ABORTED');
-  const counts = Object.entries(e.value.reduce<Record<string, number>>((acc, x) => ({ ...acc, [x.status]: (acc[x.status] ?? 0) + 1 }), {})).map(([s, c]) => `${c} ${s}`).join(', ');
+  const tally = new Map<string, number>();
+  for (const x of e.value) tally.set(x.status, (tally.get(x.status) ?? 0) + 1);
+  const counts = [...tally].map(([s, c]) => `${c} ${s}`).join(', ');
   if (failed.length === 0) return { id: 'executions', status: 'pass', message: `last ${e.value.length} execution(s): ${counts}` };
   const latest = failed[0]!;
   return { id: 'executions', status: 'fail', message: `last ${e.value.length} execution(s): ${counts}; newest failure ${latest.name}${latest.error ? ` (${latest.error})` : ''}`, fix: `capture-router executions show ${latest.name}` };
