@@ -58,7 +58,7 @@ export async function startSecretsManager(options: SecretsManagerOptions = {}): 
     for (const s of secrets.values()) if (s.Name === id || s.ARN === id || s.ARN.slice(0, -7) === id) return s;
     throw new SecretsError('ResourceNotFoundException', NOT_FOUND);
   };
-  const valueOf = (body: Record<string, any>) => {
+  const secretValueOf = (body: Record<string, any>) => {
     const has = (k: string) => typeof body[k] === 'string';
     if (has('SecretString') === has('SecretBinary')) return undefined;
     return has('SecretString') ? { SecretString: body.SecretString as string } : { SecretBinary: body.SecretBinary as string };
@@ -71,7 +71,7 @@ export async function startSecretsManager(options: SecretsManagerOptions = {}): 
       if (typeof name !== 'string' || !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) throw new SecretsError('InvalidParameterException', 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
       if ([...secrets.values()].some((s) => s.Name === name)) throw new SecretsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
       if (typeof body.SecretString === 'string' && typeof body.SecretBinary === 'string') throw new SecretsError('InvalidParameterException', 'You can\'t specify both a binary secret value and a string secret value in the same secret.');
-      const value = valueOf(body);
+      const value = secretValueOf(body);
       const t = now();
       const secret: Secret = {
         ARN: `arn:aws:secretsmanager:${region}:${account}:secret:${name}-${randomBytes(6).toString('base64url').slice(0, 6)}`,
@@ -88,7 +88,7 @@ export async function startSecretsManager(options: SecretsManagerOptions = {}): 
     },
     PutSecretValue(body) {
       const secret = findSecret(body.SecretId);
-      const value = valueOf(body);
+      const value = secretValueOf(body);
       if (!value) throw new SecretsError('InvalidParameterException', 'You must provide either SecretString or SecretBinary.');
       const version = { id: body.ClientRequestToken ?? randomUUID(), value, created: now() };
       secret.versions.push(version);
