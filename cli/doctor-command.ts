@@ -78,7 +78,7 @@ export async function runDoctor(argv: string[], io: Io, deps: DoctorDeps = {}): 
     io.out(HELP);
     return 0;
   }
-  if (values.all === (positionals.length > 0)) throw new UsageError(`doctor: name one or more endpoints, or --all\n\n${HELP}`);
+  if (Boolean(values.all) === positionals.length > 0) throw new UsageError(`doctor: name one or more endpoints, or --all\n\n${HELP}`);
   const recentMs = duration(values.recent ?? '24h');
   const executionLimit = values.executions === undefined ? 10 : wholeNumber('--executions', values.executions);
   const env = deps.env ?? process.env;
