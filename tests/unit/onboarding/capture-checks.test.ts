@@ -30,11 +30,11 @@ describe('runCaptureChecks', () => {
     expect(byId(checks).mapping!.message).toBe('captures go to model m-1 (mapping models/fraud/)');
   });
 
-  it.each([
+  it.each<[CaptureCheck['id'], Partial<DataCaptureFacts>, string]>([
     ['sampling', { InitialSamplingPercentage: 20 }, 'set InitialSamplingPercentage to 100'],
     ['capture-options', { CaptureOptions: [{ CaptureMode: 'Input' }] }, 'set CaptureOptions to [{CaptureMode: Input}, {CaptureMode: Output}]'],
     ['content-type', { CaptureContentTypeHeader: undefined }, 'set CaptureContentTypeHeader'],
-  ] as const)('fails %s with its fix', (id, change, fix) => {
+  ])('fails %s with its fix', (id, change, fix) => {
     const check = byId(runCaptureChecks(facts({ ...good, ...change })))[id]!;
     expect(check.status).toBe('fail');
     expect(check.fix).toContain(fix);
