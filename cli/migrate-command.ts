@@ -172,7 +172,8 @@ function printPlan(plan: MigrationPlan, say: (line: string) => void): void {
   }
   for (const u of plan.unmappable) say(`  cannot map ${describeRule(u.rule)}: ${u.reason}`);
   for (const k of plan.kept) say(`  keep ${describeRule(k)}`);
-  if (plan.replaced.length > 0) say("  add capture-router-jsonl (s3:ObjectCreated:*, suffix .jsonl, no prefix → the router)");
+  const routerRule = plan.next.LambdaFunctionConfigurations?.at(-1);
+  if (plan.replaced.length > 0) say(`  add ${routerRule?.Id} (s3:ObjectCreated:*, suffix .jsonl, no prefix → ${routerRule?.LambdaFunctionArn}; the Id the deploy gives it, so a later deploy replaces it)`);
   if (plan.nextProblem) say(`  S3 would refuse the new configuration: ${plan.nextProblem}`);
 }
 

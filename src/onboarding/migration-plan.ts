@@ -6,7 +6,7 @@
  * only the name of the variable that holds it.
  */
 import { validatePrefix } from '../routing/prefix.js';
-import { bucketWideRule, flattenRules, type NotificationConfiguration, type NotificationRule, ROUTER_RULE_ID, rulesOverlap, validateConfiguration } from './notification-rules.js';
+import { bucketWideRule, deployRuleId, flattenRules, type LambdaFunctionConfiguration, type NotificationConfiguration, type NotificationRule, ROUTER_RULE_ID, rulesOverlap, validateConfiguration } from './notification-rules.js';
 
 /** Arthur's per-model Lambda sample reads these (Arthur's SageMaker Data Capture guide). */
 export const ARTHUR_ENV = { modelId: 'ARTHUR_MODEL_ID', host: 'ARTHUR_HOST', token: 'ARTHUR_ACCESS_TOKEN' } as const;
@@ -56,7 +56,8 @@ export interface MigrationPlan {
  * plan.mappings.map((m) => `${m.prefix} → ${m.modelId}`) // → ['models/fraud/ → 3f…', 'models/churn/ → 9a…']
  */
 export function planMigration(bucket: string, config: NotificationConfiguration, functions: ReadonlyMap<string, FunctionInfo>, routerArn: string): MigrationPlan {
-  const router = { ...flattenRules({ LambdaFunctionConfigurations: [bucketWideRule(routerArn)] })[0]! };
+  const routerRule = bucketWideRule(routerArn, routerRuleId(routerArn));
+  const router = flattenRules({ LambdaFunctionConfigurations: [routerRule] })[0]!;
   const rules = flattenRules(config);
   const isRouter = (r: NotificationRule) => r.kind === 'lambda' && (r.target === routerArn || r.id === ROUTER_RULE_ID);
   const replaced = rules.filter((r) => !isRouter(r) && rulesOverlap(r, router));
@@ -68,7 +69,7 @@ export function planMigration(bucket: string, config: NotificationConfiguration,
     if ('reason' in result) unmappable.push({ rule, reason: result.reason });
     else mappings.push(result);
   }
-  const next = nextConfiguration(config, new Set(replaced), rules, routerArn);
+  const next = nextConfiguration(config, new Set(replaced), rules, routerArn, routerRule);
   const problem = validateConfiguration(next);
   return { bucket, replaced, mappings, unmappable, kept, routerPresent: rules.some(isRouter), next, ...(problem ? { nextProblem: problem.message } : {}) };
 }
@@ -108,7 +109,13 @@ export function normalizeHost(host: string): string {
 }
 
 /** The bucket's configuration with the replaced rules out and the router's rule in; everything else unchanged. */
-function nextConfiguration(config: NotificationConfiguration, replaced: Set<NotificationRule>, rules: NotificationRule[], routerArn: string): NotificationConfiguration {
+/** The deploy's Id for the router's rule (see deployRuleId); the function name is the ARN's, without a qualifier. */
+function routerRuleId(routerArn: string): string {
+  const name = /:function:([^:]+)/.exec(routerArn)?.[1];
+  return name ? deployRuleId(name) : ROUTER_RULE_ID;
+}
+
+function nextConfiguration(config: NotificationConfiguration, replaced: Set<NotificationRule>, rules: NotificationRule[], routerArn: string, routerRule: LambdaFunctionConfiguration): NotificationConfiguration {
   const lambdas = config.LambdaFunctionConfigurations ?? [];
   const queues = config.QueueConfigurations ?? [];
   const topics = config.TopicConfigurations ?? [];
@@ -117,7 +124,7 @@ function nextConfiguration(config: NotificationConfiguration, replaced: Set<Noti
   const isRouterAt = (i: number) => lambdas[i]!.LambdaFunctionArn === routerArn || lambdas[i]!.Id === ROUTER_RULE_ID;
   const next: NotificationConfiguration = {
     ...config,
-    LambdaFunctionConfigurations: [...lambdas.filter((_, i) => !gone(0, i) && !isRouterAt(i)), bucketWideRule(routerArn)],
+    LambdaFunctionConfigurations: [...lambdas.filter((_, i) => !gone(0, i) && !isRouterAt(i)), routerRule],
   };
   const q = queues.filter((_, i) => !gone(lambdas.length, i));
   const t = topics.filter((_, i) => !gone(lambdas.length + queues.length, i));

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * S3 bucket notification configurations as data: the rules S3 enforces on them (filter rules, overlap) and which
  * rules an object-created event goes to. Pure; shared by the local S3 (local/s3/) and `capture-router migrate`.
@@ -195,8 +197,21 @@ export function matchingTargets(config: NotificationConfiguration, eventName: st
   return flattenRules(config).filter((rule) => ruleMatches(rule, eventName, key));
 }
 
-/** The Id capture-router's own rule carries (serverless.yml's bucket-wide `.jsonl` trigger). */
+/** The Id of the router's rule on the local stack (a deployed stack's rule carries {@link deployRuleId}). */
 export const ROUTER_RULE_ID = 'capture-router-jsonl';
+
+/**
+ * The Id the deploy gives the router's rule on an existing bucket: osls's S3 custom resource names the rules it
+ * owns `{functionName}-{md5 of JSON.stringify(bucketConfig)}` and, on every deploy, replaces the ones so named
+ * (osls lib/plugins/aws/custom-resources/resources/s3/lib/bucket.js, generateId / isOwnedConfiguration;
+ * bucketConfig is `{Event, Rules}` with start-cased rule keys, compile/events/s3/index.js). migrate puts the rule
+ * under that Id so a later deploy replaces it instead of adding a second, overlapping one.
+ * @example deployRuleId('capture-router-prod-router') // → 'capture-router-prod-router-<32 hex>'
+ */
+export function deployRuleId(functionName: string): string {
+  const bucketConfig = { Event: 's3:ObjectCreated:*', Rules: [{ Suffix: '.jsonl' }] };
+  return `${functionName}-${createHash('md5').update(JSON.stringify(bucketConfig)).digest('hex')}`;
+}
 
 /**
  * The router's one rule: every object created, suffix `.jsonl`, no prefix (DESIGN.md, "Flow").

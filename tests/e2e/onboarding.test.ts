@@ -25,7 +25,7 @@ import { startLambdaApi, type LambdaApi } from '../../local/lambda-api/index.js'
 import { startSageMakerApi, type SageMakerApi } from '../../local/sagemaker-api/index.js';
 import { startSecretsManager, type LocalSecretsManager } from '../../local/secrets-manager/index.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
-import { bucketWideRule } from '../../src/onboarding/notification-rules.js';
+import { bucketWideRule, deployRuleId } from '../../src/onboarding/notification-rules.js';
 import { startNotifyingS3, type NotifyingS3 } from '../support/notifying-s3.js';
 
 const AWS = '/usr/bin/aws';
@@ -160,7 +160,7 @@ function bufferIo(): Io & { lines: string[]; text(): string } {
     expect(io.text()).not.toContain(stack.arthurToken);
     expect(io.text()).toContain('swapped in one PutBucketNotificationConfiguration: 2 rule(s) out');
     const config = await getConfig();
-    expect(config.LambdaFunctionConfigurations).toEqual([{ Id: 'capture-router-jsonl', LambdaFunctionArn: ROUTER_ARN, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.jsonl' }] } } }]);
+    expect(config.LambdaFunctionConfigurations).toEqual([{ Id: deployRuleId(ROUTER_NAME), LambdaFunctionArn: ROUTER_ARN, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.jsonl' }] } } }]);
     expect(config.QueueConfigurations).toEqual([audit]);
     const listed = bufferIo();
     await main(['mappings', 'list', '--endpoint', stack.endpoints.admin, '--json'], listed);
@@ -178,7 +178,7 @@ function bufferIo(): Io & { lines: string[]; text(): string } {
     const before = s3.store.deliveries.length;
     await aws('s3', 'cp', FIXTURE, 's3://datacapture/models/fraud/AllTraffic/2026/12/01/11/00-00-000-after.jsonl');
     await idle();
-    expect(s3.store.deliveries.slice(before).map((d) => [d.ruleId, d.handled])).toEqual([['capture-router-jsonl', true]]);
+    expect(s3.store.deliveries.slice(before).map((d) => [d.ruleId, d.handled])).toEqual([[deployRuleId(ROUTER_NAME), true]]);
     const fraud = await received(FRAUD);
     expect(fraud.length).toBeGreaterThan(0);
     expect(await received(CHURN)).toHaveLength(0);

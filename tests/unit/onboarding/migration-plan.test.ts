@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { type FunctionInfo, normalizeHost, planMigration } from '../../../src/onboarding/migration-plan.js';
-import { bucketWideRule, type LambdaFunctionConfiguration, validateConfiguration } from '../../../src/onboarding/notification-rules.js';
+import { bucketWideRule, deployRuleId, type LambdaFunctionConfiguration, validateConfiguration } from '../../../src/onboarding/notification-rules.js';
 
 const ROUTER = 'arn:aws:lambda:us-east-1:1:function:capture-router-dev-router';
 const arn = (name: string) => `arn:aws:lambda:us-east-1:1:function:${name}`;
@@ -49,7 +49,7 @@ describe('planMigration', () => {
     const plan = planMigration('b', config, functions, ROUTER);
     expect(plan.replaced.map((r) => r.id)).toEqual(['fraud']);
     expect(plan.kept.map((r) => r.id)).toEqual(['thumbnails', 'audit', 'csv']);
-    expect(plan.next.LambdaFunctionConfigurations!.map((c) => c.Id)).toEqual(['thumbnails', 'capture-router-jsonl']);
+    expect(plan.next.LambdaFunctionConfigurations!.map((c) => c.Id)).toEqual(['thumbnails', deployRuleId('capture-router-dev-router')]);
     expect(plan.next.QueueConfigurations).toEqual(config.QueueConfigurations);
     expect(plan.next.TopicConfigurations).toEqual(config.TopicConfigurations);
     expect(validateConfiguration(plan.next)).toBeUndefined();
@@ -59,13 +59,18 @@ describe('planMigration', () => {
   it('sees a bucket the router already has as nothing to migrate', () => {
     const plan = planMigration('b', { LambdaFunctionConfigurations: [bucketWideRule(ROUTER)] }, functions, ROUTER);
     expect(plan).toMatchObject({ routerPresent: true, replaced: [], mappings: [] });
-    expect(plan.next.LambdaFunctionConfigurations).toEqual([bucketWideRule(ROUTER)]);
+    expect(plan.next.LambdaFunctionConfigurations).toEqual([bucketWideRule(ROUTER, deployRuleId('capture-router-dev-router'))]);
   });
 
   it('names a queue target as unmappable', () => {
     const plan = planMigration('b', { QueueConfigurations: [{ Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:1:q', Events: ['s3:ObjectCreated:Put'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'models/x/' }] } } }] }, functions, ROUTER);
     expect(plan.unmappable[0]!.reason).toContain('not a Lambda function');
     expect(plan.next.QueueConfigurations).toEqual([]);
+  });
+
+  it("names the router's rule as the deploy's S3 custom resource does, so a later deploy replaces it", () => {
+    expect(deployRuleId('capture-router-dev-router')).toMatch(/^capture-router-dev-router-[a-f0-9]{32}$/);
+    expect(deployRuleId('a')).not.toBe(deployRuleId('b'));
   });
 
   it.each([
