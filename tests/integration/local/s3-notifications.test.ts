@@ -50,6 +50,16 @@ describe('the local S3 answers bucket notification configuration on the wire', (
     await expect(client.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'nope' }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
   });
 
+  it('answers MalformedXML to a body that is not a NotificationConfiguration, and gives a rule without an Id one', async () => {
+    const bad = await fetch(`${s3.endpoint}/other?notification`, { method: 'PUT', body: '<NotificationConfiguration><CloudFunctionConfiguration>' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('<Code>MalformedXML</Code>');
+    const { Id: _id, ...unnamed } = legacy('z');
+    await client.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'other', NotificationConfiguration: sdk({ LambdaFunctionConfigurations: [unnamed] }) }));
+    const config = await client.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'other' }));
+    expect(config.LambdaFunctionConfigurations?.[0]?.Id).toMatch(/^[A-Za-z0-9_-]{32}$/);
+  });
+
   it('delivers each created object by the rules: the old function before the swap, the router after, never both', async () => {
     await client.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'datacapture', NotificationConfiguration: sdk({ LambdaFunctionConfigurations: [legacy('a'), legacy('b')], QueueConfigurations: [{ Id: 'audit', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:audit', Events: ['s3:ObjectRemoved:*'] }] }) }));
     const before = s3.store.deliveries.length;
