@@ -24,7 +24,7 @@ describe('migrate refuses what would lose files', () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'migrate-'));
-    s3 = await startNotifyingS3({ buckets: ['legacy-bucket'] });
+    s3 = await startNotifyingS3({ buckets: ['legacy-bucket', 'single-model'] });
     lambda = await startLambdaApi();
     const client = new LambdaClient({ endpoint: lambda.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const zip = { ZipFile: new Uint8Array(Buffer.from('504b0506000000000000000000000000000000000000', 'hex')) };
@@ -32,6 +32,7 @@ describe('migrate refuses what would lose files', () => {
     await client.send(new CreateFunctionCommand({ FunctionName: 'resize', Role: 'arn:aws:iam::000000000000:role/r', Runtime: 'python3.12', Handler: 'h.h', Code: zip }));
     client.destroy();
     await s3.client().send(new PutBucketNotificationConfigurationCommand({ Bucket: 'legacy-bucket', NotificationConfiguration: { LambdaFunctionConfigurations: [rule('arthur-a', 'models/a/'), rule('resize', 'images/')] } as NotificationConfiguration }));
+    await s3.client().send(new PutBucketNotificationConfigurationCommand({ Bucket: 'single-model', NotificationConfiguration: { LambdaFunctionConfigurations: [rule('arthur-a', 'models/a/')] } as NotificationConfiguration }));
     env = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_LAMBDA: lambda.url, CAPTURE_ROUTER_ROUTER_ARN: ROUTER, CAPTURE_ROUTER_API_URL: 'http://127.0.0.1:9' };
   });
   afterAll(async () => {
@@ -50,6 +51,22 @@ describe('migrate refuses what would lose files', () => {
     expect(existsSync(join(dir, 's.json'))).toBe(false);
     const config = await s3.client().send(new GetBucketNotificationConfigurationCommand({ Bucket: 'legacy-bucket' }));
     expect(config.LambdaFunctionConfigurations?.map((c) => c.Id)).toEqual(['arthur-a', 'resize']);
+  });
+
+  it('asks before storing a token, keeps it out of Secrets Manager on a no, and swaps nothing when the admin API is unreachable', async () => {
+    const out = io();
+    const questions: string[] = [];
+    const confirm = async (q: string) => {
+      questions.push(q);
+      return false;
+    };
+    await expect(runMigrate(['--bucket', 'single-model', '--apply', '--save', join(dir, 'single.json')], out, { env, confirm })).rejects.toThrow('cannot reach the admin API');
+    expect(questions).toEqual(['store the token of arthur-a (ARTHUR_ACCESS_TOKEN) in Secrets Manager as capture-router/arthur-token-m-a? [y/N] ']);
+    expect(out.text()).toContain("the token in arthur-a's ARTHUR_ACCESS_TOKEN was not stored");
+    expect(out.text()).not.toContain('tok-a-very-secret');
+    expect(existsSync(join(dir, 'single.json'))).toBe(true);
+    const config = await s3.client().send(new GetBucketNotificationConfigurationCommand({ Bucket: 'single-model' }));
+    expect(config.LambdaFunctionConfigurations?.map((c) => c.Id)).toEqual(['arthur-a']);
   });
 
   it('prints the plan as JSON without the token value', async () => {
