@@ -134,14 +134,15 @@ async function gatherFacts(endpoint: string, s: Sources): Promise<EndpointFacts>
   const config = await read(async () => {
     const e = await s.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
     const c = await s.clients.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: e.EndpointConfigName! }));
-    return { endpointConfigName: e.EndpointConfigName!, variant: c.ProductionVariants?.[0]?.VariantName ?? 'AllTraffic', ...(c.DataCaptureConfig ? { capture: c.DataCaptureConfig as DataCaptureFacts } : {}) };
+    const variants = (c.ProductionVariants ?? []).map((v) => v.VariantName!).filter(Boolean);
+    return { endpointConfigName: e.EndpointConfigName!, variant: variants[0] ?? 'AllTraffic', variants, ...(c.DataCaptureConfig ? { capture: c.DataCaptureConfig as DataCaptureFacts } : {}) };
   });
   if ('error' in config) return { ...base, config };
   const where = config.value.capture?.DestinationS3Uri ? capturePath(config.value.capture.DestinationS3Uri, endpoint) : undefined;
   if (!where || config.value.capture?.EnableCapture === false) return { ...base, config };
   const probe = `${where.prefix}${config.value.variant}/${s.now.toISOString().slice(0, 13).replace(/[-T]/g, '/')}/doctor-probe.jsonl`;
   const resolution = s.admin ? await read(async () => resolveMapping(s.admin!, probe)) : undefined;
-  const newest = await read(() => newestObject(s.clients, where.bucket, where.prefix));
+  const newest = await read(() => newestObject(s.clients, where.bucket, where.prefix, config.value.variants, new Date(s.now.getTime() - s.recentMs)));
   const found = 'value' in newest ? newest.value : null;
   const newestReport = found ? await read(() => validateObject(s.clients, where.bucket, found.key)) : undefined;
   const modelId = resolution && 'value' in resolution ? resolution.value?.modelId : undefined;
@@ -163,19 +164,35 @@ async function resolveMapping(admin: AdminClient, key: string): Promise<{ prefix
   return mapping ? { prefix: mapping.prefix, modelId: mapping.modelId, enabled: mapping.enabled !== false } : null;
 }
 
-/** The most recently modified object under the prefix (every page; SageMaker's keys sort by hour, so pages stay few per day). */
-async function newestObject(clients: OperatorClients, bucket: string, prefix: string): Promise<{ key: string; lastModified: Date } | null> {
+/**
+ * The most recently modified capture under the prefix. SageMaker's keys sort by time within a variant
+ * ({variant}/yyyy/mm/dd/hh/…), so each variant is first listed only from the hour partition of `since`; only when
+ * that finds nothing is the whole prefix listed, to say how old the newest capture is.
+ */
+async function newestObject(clients: OperatorClients, bucket: string, prefix: string, variants: string[], since: Date): Promise<{ key: string; lastModified: Date } | null> {
+  const hour = since.toISOString().slice(0, 13).replace(/[-T]/g, '/');
+  let newest: { key: string; lastModified: Date } | null = null;
+  for (const variant of variants) newest = later(newest, await newestListed(clients, bucket, `${prefix}${variant}/`, `${prefix}${variant}/${hour}`));
+  return newest ?? (await newestListed(clients, bucket, prefix));
+}
+
+async function newestListed(clients: OperatorClients, bucket: string, prefix: string, startAfter?: string): Promise<{ key: string; lastModified: Date } | null> {
   let newest: { key: string; lastModified: Date } | null = null;
   let token: string | undefined;
   do {
-    const page = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, ...(startAfter && !token ? { StartAfter: startAfter } : {}) }));
     for (const o of page.Contents ?? []) {
-      if (!o.Key?.endsWith('.jsonl') || !o.LastModified) continue;
-      if (!newest || o.LastModified > newest.lastModified) newest = { key: o.Key, lastModified: o.LastModified };
+      if (o.Key?.endsWith('.jsonl') && o.LastModified) newest = later(newest, { key: o.Key, lastModified: o.LastModified });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return newest;
+}
+
+function later<T extends { lastModified: Date }>(a: T | null, b: T | null): T | null {
+  if (!a) return b;
+  if (!b) return a;
+  return b.lastModified > a.lastModified ? b : a;
 }
 
 async function validateObject(clients: OperatorClients, bucket: string, key: string) {
