@@ -118,7 +118,7 @@ export async function runMigrate(argv: string[], io: Io, deps: MigrateDeps = {})
       io.err(`capture-router migrate: cannot find the router function (${stack}-router); pass --router-arn ARN`);
       return 1;
     }
-    return await apply(plan, { values, env, clients, io, say, confirm, fetch: deps.fetch, now: deps.now ?? (() => new Date()), functions });
+    return await apply(plan, { values, env, clients, io, say, confirm, fetch: deps.fetch, now: deps.now ?? (() => new Date()), functions, planned: config });
   } catch (error) {
     if (error instanceof UsageError) throw error;
     io.err(`capture-router migrate: ${error instanceof AdminApiError ? `admin API: ${error.message}` : describeAwsError(error)}`);
@@ -187,6 +187,8 @@ interface ApplyContext {
   fetch?: typeof fetch;
   now: () => Date;
   functions: Map<string, FunctionInfo>;
+  /** The configuration the plan was made from. */
+  planned: NotificationConfiguration;
 }
 
 async function apply(plan: MigrationPlan, ctx: ApplyContext): Promise<number> {
@@ -207,6 +209,11 @@ async function apply(plan: MigrationPlan, ctx: ApplyContext): Promise<number> {
   const stamp = ctx.now().toISOString().replace(/[:.]/g, '-');
   const saveTo = values.save ?? `capture-router-migrate-${plan.bucket}-${stamp}.json`;
   const previous = await readConfiguration(ctx.clients, plan.bucket);
+  // Someone else's change since the plan would be overwritten by the swap: re-plan instead.
+  if (JSON.stringify(previous) !== JSON.stringify(ctx.planned)) {
+    io.err(`capture-router migrate: the notification configuration of ${plan.bucket} changed while migrate ran; nothing was changed, run it again`);
+    return 1;
+  }
   writeFileSync(saveTo, `${JSON.stringify({ bucket: plan.bucket, savedAt: ctx.now().toISOString(), configuration: previous }, null, 2)}\n`, { mode: 0o600 });
   say(`✔ saved the current notification configuration to ${saveTo} (capture-router migrate --rollback ${saveTo} restores it)`);
   const secrets = await storeTokens(plan.mappings, ctx);
