@@ -15,6 +15,8 @@ commands:
   replay PREFIX [--from ISO --to ISO] [--force]  start executions for captures already in the bucket, skipping delivered ones
   executions list|show …                         what the workflow did with each file: path, retries, outcome, and why
   verify s3://BUCKET/KEY… --model ID             which of a file's inferences Arthur holds (exit 0 all, 1 some missing, 2 usage)
+  migrate --bucket B [--apply | --rollback FILE] move a bucket off Arthur's per-model Lambdas: plan, then one notification swap
+  doctor ENDPOINT… | --all [--json]              check SageMaker endpoints' capture setup end to end, with the fix for each failure
 
 Run \`capture-router <command> --help\` for a command's options; \`capture-router --version\` prints the version.`;
 
@@ -45,6 +47,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       case '-V':
         io.out(`capture-router ${version()}`);
         return 0;
+      case 'migrate':
+        return await (await import('./migrate-command.js')).runMigrate(rest, io);
+      case 'doctor':
+        return await (await import('./doctor-command.js')).runDoctor(rest, io);
       case undefined:
       case '-h':
       case '--help':
