@@ -5,7 +5,8 @@ const HELP = `usage: capture-router local [--port-base N] [--data-dir DIR] [--ar
 
 Runs the whole pipeline in this process until interrupted (Ctrl-C): S3 (s3rver) at N, DynamoDB (dynalite) at N+1,
 Step Functions at N+2, the admin API at N+3 (no auth: loopback only), the Arthur receiver at N+4, the console at
-N+5 (http://127.0.0.1:N+5/console).
+N+5 (http://127.0.0.1:N+5/console), the Lambda API at N+6, SageMaker at N+7 and Secrets Manager at N+8 (configuration
+only, for migrate and doctor).
 Objects put under bucket "datacapture" are routed, validated and uploaded as in AWS.
 
   --port-base N        first port (default 4580); 0 picks free ports
@@ -91,8 +92,8 @@ function parseArgs(argv: string[]): LocalArgs {
       case '--port-base': {
         const raw = value();
         const n = Number(raw);
-        // N+5 (the console) must be a valid port too.
-        if (!Number.isInteger(n) || n < 0 || n > 65530) throw new UsageError(`local: --port-base must be 0 or a port up to 65530, got "${raw}"`);
+        // N+8 (Secrets Manager, the last of the stack's ports) must be a valid port too.
+        if (!Number.isInteger(n) || n < 0 || n > 65527) throw new UsageError(`local: --port-base must be 0 or a port up to 65527, got "${raw}"`);
         args.portBase = n;
         break;
       }

@@ -13,6 +13,9 @@ export function stackBanner(stack: LocalStack): string[] {
     `  Step Functions  ${endpoints.sfn}   (${stack.stateMachineArn})`,
     `  Admin API       ${endpoints.admin}   (capture-router mappings … --endpoint ${endpoints.admin})`,
     `  Arthur          ${endpoints.arthur}${stack.receiver ? '   (local receiver; GET /__received?model=ID, POST /__faults)' : ''}`,
+    `  Lambda          ${endpoints.lambda}   (function configurations, for capture-router migrate)`,
+    `  SageMaker       ${endpoints.sagemaker}   (endpoints and their DataCaptureConfig, for capture-router doctor)`,
+    `  Secrets Manager ${endpoints.secretsmanager}   (migrate --store-tokens)`,
   ];
 }
 

@@ -11,6 +11,8 @@ export interface StackNames {
   stateMachineName: string;
   validateFunctionArn: string;
   uploadFunctionArn: string;
+  /** The target of the capture bucket's notification rule. */
+  routerFunctionArn: string;
   /** Names a secret that does not exist locally: the stack's UploadPart gets its token from a function. */
   localSecretArn: string;
 }
@@ -25,6 +27,7 @@ export function stackNames(stackName = 'capture-router-local'): StackNames {
     stateMachineName: `${stackName}-ingest`,
     validateFunctionArn: functionArn('validate'),
     uploadFunctionArn: functionArn('upload'),
+    routerFunctionArn: functionArn('router'),
     localSecretArn: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${stackName}/arthur-local`,
   };
 }

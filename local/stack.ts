@@ -12,7 +12,11 @@ import type { MappingInput } from '../src/aws/mapping-store.js';
 import type { MappingItem } from '../src/contracts.js';
 import { startAdminServer } from './admin-server.js';
 import { startArthurReceiver, type ArthurReceiver } from './arthur/index.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, localSfnClient } from './clients.js';
+import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, localSfnClient } from './clients.js';
+import { startLambdaApi } from './lambda-api/index.js';
+import type { NotificationStore } from './s3/notification-configuration.js';
+import { startSageMakerApi } from './sagemaker-api/index.js';
+import { startSecretsManager } from './secrets-manager/index.js';
 import { Closers } from './closers.js';
 import { startConsoleService } from './console-service.js';
 import { type DynamoDbService, startDynamoDbService } from './dynamodb/service.js';
@@ -87,7 +91,13 @@ export type DeadLetter = AsyncDeadLetter<S3Event>;
 
 export interface LocalStack {
   /** `console`: the local console page (port base + 5, path /console). */
-  endpoints: { s3: string; dynamodb: string; sfn: string; admin: string; arthur: string; console: string };
+  /**
+   * `lambda` (N+6), `sagemaker` (N+7) and `secretsmanager` (N+8) answer the control-plane calls migrate and doctor
+   * make (configuration only: no function code runs there).
+   */
+  endpoints: { s3: string; dynamodb: string; sfn: string; admin: string; arthur: string; console: string; lambda: string; sagemaker: string; secretsmanager: string };
+  /** The capture bucket's notification rules and every delivery they made (to the router, or recorded for others). */
+  s3Notifications: NotificationStore;
   /** Ready-to-paste environment for the CLI, the AWS CLI and the SDK (AWS_ENDPOINT_URL_* and the stack's names). */
   env: Record<string, string>;
   captureBucket: string;
@@ -191,13 +201,25 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
     { port: port(5), clients, names, stateMachineArn: sfn.stateMachineArn, mappingStore: tasks.mappingStore, resolver: tasks.resolver },
     closers,
   );
-  const endpoints = { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: sfn.endpoint.url, admin: admin.url, arthur: arthurHost, console: consoleUrl };
-  return stackApi({ ctx, endpoints, stateMachineArn: sfn.stateMachineArn, sfn: sfn.endpoint, receiver, router, tasks, closers });
+  const control = await startControlPlanes(ctx, closers);
+  const endpoints = { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: sfn.endpoint.url, admin: admin.url, arthur: arthurHost, console: consoleUrl, ...control };
+  return stackApi({ ctx, endpoints, stateMachineArn: sfn.stateMachineArn, sfn: sfn.endpoint, receiver, router, tasks, closers, s3Notifications: s3.notifications });
+}
+
+/** Lambda (N+6), SageMaker (N+7) and Secrets Manager (N+8) APIs, for migrate and doctor; configuration only. */
+async function startControlPlanes(ctx: StackContext, closers: Closers): Promise<{ lambda: string; sagemaker: string; secretsmanager: string }> {
+  const lambda = await startLambdaApi({ port: ctx.port(6) });
+  closers.add(() => lambda.close());
+  const sagemaker = await startSageMakerApi({ port: ctx.port(7) });
+  closers.add(() => sagemaker.close());
+  const secrets = await startSecretsManager({ port: ctx.port(8), region: LOCAL_REGION, accountId: LOCAL_ACCOUNT });
+  closers.add(() => secrets.close());
+  return { lambda: lambda.url, sagemaker: sagemaker.url, secretsmanager: secrets.url };
 }
 
 async function startStorage(ctx: StackContext, closers: Closers): Promise<{ s3: S3Service; dynamodb: DynamoDbService }> {
   const { names, port } = ctx;
-  const s3 = await startS3Service({ port: port(0), ...ctx.dataDir, buckets: [CAPTURE_BUCKET, names.artifactsBucket], captureBucket: CAPTURE_BUCKET }, closers);
+  const s3 = await startS3Service({ port: port(0), ...ctx.dataDir, buckets: [CAPTURE_BUCKET, names.artifactsBucket], captureBucket: CAPTURE_BUCKET, routerArn: names.routerFunctionArn }, closers);
   const dynamodb = await startDynamoDbService(
     {
       port: port(1),
@@ -221,6 +243,7 @@ function stackApi(parts: {
   router: RouterService;
   tasks: LocalTasks;
   closers: Closers;
+  s3Notifications: NotificationStore;
 }): LocalStack {
   const { ctx, endpoints, stateMachineArn, sfn, router, closers } = parts;
   const { names, arthurToken } = ctx;
@@ -240,6 +263,7 @@ function stackApi(parts: {
     dlq: invoker.dlq,
     routed: router.routed,
     notifications: router.notifications,
+    s3Notifications: parts.s3Notifications,
     deliver: (event) => invoker.invoke(event),
     redriveDlq: async () => invoker.redrive(),
     putMapping: (prefix, modelId, extra = {}) => mappingStore.putMapping({ ...extra, prefix, modelId }),
@@ -275,6 +299,11 @@ function stackEnv(endpoints: LocalStack['endpoints'], names: StackNames, stack: 
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+    AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
+    AWS_ENDPOINT_URL_SAGEMAKER: endpoints.sagemaker,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsmanager,
+    // What `capture-router migrate --apply` points the bucket's one rule at.
+    CAPTURE_ROUTER_ROUTER_ARN: names.routerFunctionArn,
     CAPTURE_ROUTER_API_URL: endpoints.admin,
     CAPTURE_BUCKET,
     ARTIFACTS_BUCKET: names.artifactsBucket,

@@ -15,21 +15,30 @@ import type { Closers } from '../closers.js';
 import { ignoreExisting } from '../ignore-existing.js';
 import { LOOPBACK } from '../net.js';
 import { makePutsAtomic } from './atomic-put.js';
-import { captureNotification } from './notifications.js';
+import { bucketWideRule } from '../../src/onboarding/notification-rules.js';
+import { createNotificationStore, installNotificationConfiguration, type NotificationStore } from './notification-configuration.js';
+import { asRealS3Record } from './notifications.js';
 
 export interface S3ServiceOptions {
   port: number;
   /** Objects are kept in `<dataDir>/s3`; absent: a temporary directory removed on close. */
   dataDir?: string;
   buckets: string[];
-  /** The bucket whose notification invokes `onCapture`. */
+  /** The bucket the deploy puts the router's rule on: bucket-wide, s3:ObjectCreated:*, suffix .jsonl. */
   captureBucket: string;
+  /** The router function's ARN, the target of that rule (what `onCapture` receives). */
+  routerArn: string;
 }
 
 export interface S3Service {
   endpoint: string;
   client: S3Client;
-  /** Calls `listener` with each event the capture bucket's notification sends, until close. */
+  /**
+   * The buckets' notification configurations (Get/PutBucketNotificationConfiguration, S3's overlap rule): events
+   * go only where the rules say; `deliveries` records each, also those to functions the stack does not run.
+   */
+  notifications: NotificationStore;
+  /** Calls `listener` with each event the rules send the router, until close. */
   onCapture(listener: (event: S3Event) => void): void;
 }
 
@@ -38,6 +47,10 @@ export async function startS3Service(options: S3ServiceOptions, closers: Closers
   if (options.dataDir) mkdirSync(directory, { recursive: true });
   const s3rver = new S3rver({ port: options.port, address: LOOPBACK, silent: true, directory, resetOnClose: !options.dataDir });
   makePutsAtomic(s3rver);
+  // As the deploy leaves the capture bucket: the router's one rule. The artifacts bucket has none (its parts are
+  // .jsonl too and must never be routed).
+  const notifications = createNotificationStore({ defaultConfig: { [options.captureBucket]: { LambdaFunctionConfigurations: [bucketWideRule(options.routerArn)] } } });
+  installNotificationConfiguration(s3rver, notifications);
   const { port } = await s3rver.run();
   closers.add(async () => {
     // Idle keep-alive connections (the AWS CLI leaves some) would hold close() for seconds.
@@ -55,12 +68,14 @@ export async function startS3Service(options: S3ServiceOptions, closers: Closers
   return {
     endpoint,
     client,
+    notifications,
     onCapture(listener) {
       let closed = false;
+      notifications.setTarget(options.routerArn, (event) => {
+        if (!closed) listener(event);
+      });
       const onEvent = (raw: S3Event) => {
-        if (closed) return;
-        const event = captureNotification(raw, options.captureBucket);
-        if (event) listener(event);
+        if (!closed) notifications.deliver({ Records: (raw.Records ?? []).map(asRealS3Record) });
       };
       emitter.on('event', onEvent);
       closers.add(() => {

@@ -4,29 +4,23 @@
  * bucket-wide rule and a mapping per model; a capture put afterwards reaches the right model; no token is printed;
  * `doctor` fails a badly configured endpoint with the fixes and passes a good one, naming its model.
  *
- * Until the stack runs the notification store itself, a second s3rver (with the store installed) serves the same
- * directory as the stack's S3: objects put through it are the stack's objects, and the router's rule hands its
- * events to the stack's router (stack.deliver).
+ * Everything runs on the stack itself: its S3 answers the notification configuration and delivers by its rules
+ * (stack.s3Notifications records each delivery), its Lambda, SageMaker and Secrets Manager APIs answer migrate and
+ * doctor.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { S3Event } from 'aws-lambda';
 import { runDoctor } from '../../cli/doctor-command.js';
 import type { Io } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
 import { runMigrate } from '../../cli/migrate-command.js';
-import { startLambdaApi, type LambdaApi } from '../../local/lambda-api/index.js';
-import { startSageMakerApi, type SageMakerApi } from '../../local/sagemaker-api/index.js';
-import { startSecretsManager, type LocalSecretsManager } from '../../local/secrets-manager/index.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { bucketWideRule, deployRuleId } from '../../src/onboarding/notification-rules.js';
-import { startNotifyingS3, type NotifyingS3 } from '../support/notifying-s3.js';
 
 const AWS = '/usr/bin/aws';
 const haveCli = existsSync(AWS);
@@ -35,7 +29,7 @@ const exec = promisify(execFile);
 const FIXTURE = join(process.cwd(), 'tests/fixtures/captures/csv-fraud-scores.jsonl');
 const FRAUD = '6a1f3e2c-0000-4000-8000-00000000f4a0';
 const CHURN = '9b2e4d3f-0000-4000-8000-0000000c4a12';
-const ROUTER_NAME = 'capture-router-dev-router';
+const ROUTER_NAME = 'capture-router-local-router';
 const ROUTER_ARN = `arn:aws:lambda:us-east-1:000000000000:function:${ROUTER_NAME}`;
 
 function bufferIo(): Io & { lines: string[]; text(): string } {
@@ -46,51 +40,22 @@ function bufferIo(): Io & { lines: string[]; text(): string } {
 (haveCli ? describe : describe.skip)('onboarding from Arthur per-model Lambdas on the local stack', () => {
   let dir: string;
   let stack: LocalStack;
-  let s3: NotifyingS3;
-  let lambda: LambdaApi;
-  let sagemaker: SageMakerApi;
-  let secrets: LocalSecretsManager;
   let env: NodeJS.ProcessEnv;
-  const pending: Promise<void>[] = [];
   // AWS CLI 2.9 reads no AWS_ENDPOINT_URL_* variables: --endpoint-url per service, as a user of it would.
   const aws = async (service: string, ...args: string[]) => {
-    const endpoint = { s3: s3.endpoint, s3api: s3.endpoint, lambda: lambda.url, sagemaker: sagemaker.url }[service];
+    const { endpoints } = stack;
+    const endpoint = { s3: endpoints.s3, s3api: endpoints.s3, lambda: endpoints.lambda, sagemaker: endpoints.sagemaker }[service];
     return (await exec(AWS, ['--endpoint-url', endpoint!, service, ...args], { env })).stdout;
   };
-  const idle = async () => {
-    while (pending.length > 0) await Promise.all(pending.splice(0));
-    await stack.waitForIdle();
-  };
+  const idle = () => stack.waitForIdle();
   const received = async (model: string) => (await (await fetch(`${stack.endpoints.arthur}/__received?model=${model}`)).json()) as unknown[];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'onboarding-'));
     stack = await startLocalStack({ dataDir: join(dir, 'stack'), retryIntervalMs: 0, routerRetryDelaysMs: [0, 0], log: () => {} });
-    [lambda, sagemaker, secrets] = await Promise.all([startLambdaApi(), startSageMakerApi(), startSecretsManager()]);
-    const stackS3 = new S3Client({ endpoint: stack.endpoints.s3, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-    // s3rver emits its event before the object file is flushed: hand the router an object it can read in full.
-    const toRouter = (event: S3Event) => {
-      pending.push(
-        (async () => {
-          for (const r of event.Records) {
-            for (let i = 0; i < 50; i++) {
-              const head = await stackS3.send(new HeadObjectCommand({ Bucket: r.s3.bucket.name, Key: decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')) })).catch(() => undefined);
-              if (head?.ContentLength === r.s3.object.size) break;
-              await new Promise((resolve) => setTimeout(resolve, 20));
-            }
-          }
-          stack.deliver(event);
-        })(),
-      );
-    };
-    s3 = await startNotifyingS3({ directory: join(dir, 'stack', 's3'), defaultConfig: { datacapture: { LambdaFunctionConfigurations: [bucketWideRule(ROUTER_ARN)] } }, targets: { [ROUTER_ARN]: toRouter } });
     env = {
       ...process.env,
       ...stack.env,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_ENDPOINT_URL_LAMBDA: lambda.url,
-      AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.url,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
       AWS_PAGER: '',
     };
     const zip = join(dir, 'fn.zip');
@@ -105,8 +70,6 @@ function bufferIo(): Io & { lines: string[]; text(): string } {
 
   afterAll(async () => {
     await idle().catch(() => {});
-    await s3?.close();
-    await Promise.all([lambda?.close(), sagemaker?.close(), secrets?.close()]);
     await stack?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -133,10 +96,10 @@ function bufferIo(): Io & { lines: string[]; text(): string } {
   });
 
   it('sends a capture put before the migration to the old function only', async () => {
-    const before = s3.store.deliveries.length;
+    const before = stack.s3Notifications.deliveries.length;
     await aws('s3', 'cp', FIXTURE, 's3://datacapture/models/fraud/AllTraffic/2026/12/01/10/00-00-000-before.jsonl');
     await idle();
-    expect(s3.store.deliveries.slice(before).map((d) => [d.ruleId, d.handled])).toEqual([['arthur-fraud', false]]);
+    expect(stack.s3Notifications.deliveries.slice(before).map((d) => [d.ruleId, d.handled])).toEqual([['arthur-fraud', false]]);
     expect(await received(FRAUD)).toHaveLength(0);
   });
 
@@ -166,7 +129,7 @@ function bufferIo(): Io & { lines: string[]; text(): string } {
     await main(['mappings', 'list', '--endpoint', stack.endpoints.admin, '--json'], listed);
     const items = JSON.parse(listed.lines[0]!).items as Array<{ prefix: string; modelId: string; tokenSecretArn?: string }>;
     expect(items.map((m) => [m.prefix, m.modelId])).toEqual([['models/churn/', CHURN], ['models/fraud/', FRAUD]]);
-    const sm = new SecretsManagerClient({ endpoint: secrets.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const sm = new SecretsManagerClient({ endpoint: stack.endpoints.secretsmanager, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const stored = await sm.send(new GetSecretValueCommand({ SecretId: items[1]!.tokenSecretArn! }));
     sm.destroy();
     expect(stored.Name).toBe(`capture-router/arthur-token-${FRAUD}`);
@@ -175,10 +138,10 @@ function bufferIo(): Io & { lines: string[]; text(): string } {
   });
 
   it('delivers a capture put afterwards to the router and the right model, not to the old function', async () => {
-    const before = s3.store.deliveries.length;
+    const before = stack.s3Notifications.deliveries.length;
     await aws('s3', 'cp', FIXTURE, 's3://datacapture/models/fraud/AllTraffic/2026/12/01/11/00-00-000-after.jsonl');
     await idle();
-    expect(s3.store.deliveries.slice(before).map((d) => [d.ruleId, d.handled])).toEqual([[deployRuleId(ROUTER_NAME), true]]);
+    expect(stack.s3Notifications.deliveries.slice(before).map((d) => [d.ruleId, d.handled])).toEqual([[deployRuleId(ROUTER_NAME), true]]);
     const fraud = await received(FRAUD);
     expect(fraud.length).toBeGreaterThan(0);
     expect(await received(CHURN)).toHaveLength(0);
