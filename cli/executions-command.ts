@@ -4,10 +4,13 @@
  * local stack (AWS_ENDPOINT_URL_SFN / AWS_ENDPOINT_URL_DYNAMODB, which `capture-router local` prints).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { parseArgs } from 'node:util';
 import { ExecutionInspector } from '../src/aws/execution-inspector.js';
-import { executionReport, listExecutions } from '../src/diagnostics/execution-report.js';
+import { createQuarantineReader, type ReadQuarantine } from '../src/aws/quarantine-reader.js';
+import { formatGroup } from '../src/capture/index.js';
+import { executionReport, listExecutions, type ExecutionReport } from '../src/diagnostics/execution-report.js';
 import { UsageError, type Io } from './io.js';
 import { findStack, requireResource, type FoundStack } from './stack-target.js';
 
@@ -19,7 +22,8 @@ const HELP = `usage: capture-router executions list [--model ID] [--status S] [-
          --model ID   only executions of that model
   show   one execution (its name or ARN) or one file (s3://BUCKET/KEY, BUCKET/KEY, or KEY with --bucket): the states
          it went through, each failed attempt with its error and whether it was retried, the ingestion record,
-         where the quarantine object is, and why the file is or is not in Arthur
+         where the quarantine object is and its first reasons by code (count, lines, one example, its fix), and
+         why the file is or is not in Arthur
 
 Where the stack is: the flags below, else the variables \`capture-router local\` prints, else --stack NAME (a
 deployed stack's outputs), else — against AWS_ENDPOINT_URL_SFN — its one state machine named …-ingest.
@@ -32,6 +36,7 @@ options:
   --bucket NAME            the capture bucket for a bare KEY; default $CAPTURE_BUCKET
   --endpoint URL           the Step Functions endpoint (default $AWS_ENDPOINT_URL_SFN, else AWS)
   --dynamodb-endpoint URL  the DynamoDB endpoint (default $AWS_ENDPOINT_URL_DYNAMODB, else AWS)
+                           (the quarantine object is read from $AWS_ENDPOINT_URL_S3, else AWS)
   --region R               default $AWS_REGION
   --json                   one JSON document per line
 
@@ -41,6 +46,8 @@ export interface ExecutionsDeps {
   env?: NodeJS.ProcessEnv;
   /** Tests inject one built on the local stack. */
   inspector?: ExecutionInspector;
+  /** Tests inject one built on the local stack; else a reader over an S3 client from the environment. */
+  readQuarantine?: ReadQuarantine;
 }
 
 const EXECUTIONS_OPTIONS = {
@@ -82,6 +89,8 @@ export async function runExecutions(argv: string[], io: Io, deps: ExecutionsDeps
   const env = deps.env ?? process.env;
   let inspector = deps.inspector;
   let stack: FoundStack = { sources: {} };
+  let readQuarantine = deps.readQuarantine;
+  let s3: S3Client | undefined;
   if (!inspector) {
     const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
     // Endpoint flags win over the SDK's variables; discovery asks the same endpoint the commands will use.
@@ -97,6 +106,10 @@ export async function runExecutions(argv: string[], io: Io, deps: ExecutionsDeps
     const sfn = new SFNClient({ ...(region ? { region } : {}), ...(values.endpoint ? { endpoint: values.endpoint } : {}) });
     const dynamodb = new DynamoDBClient({ ...(region ? { region } : {}), ...(values['dynamodb-endpoint'] ? { endpoint: values['dynamodb-endpoint'] } : {}) });
     inspector = new ExecutionInspector(sfn, dynamodb, { stateMachineArn, ingestionsTable });
+    if (!readQuarantine && sub === 'show') {
+      s3 = quarantineS3Client(env, region);
+      readQuarantine = createQuarantineReader(s3);
+    }
   } else {
     stack = { artifactsBucket: values['artifacts-bucket'] ?? env.CAPTURE_ROUTER_ARTIFACTS_BUCKET, captureBucket: values.bucket ?? env.CAPTURE_BUCKET, sources: {} };
   }
@@ -113,7 +126,7 @@ export async function runExecutions(argv: string[], io: Io, deps: ExecutionsDeps
         });
       case 'show': {
         if (positionals.length !== 1) throw new UsageError('executions show: give one execution name or one file (s3://BUCKET/KEY)');
-        return await show(inspector, io, positionals[0]!, { bucket: stack.captureBucket, artifactsBucket, json: Boolean(values.json) });
+        return await show(inspector, io, positionals[0]!, { bucket: stack.captureBucket, artifactsBucket, readQuarantine, json: Boolean(values.json) });
       }
       default:
         throw new UsageError(`executions: unknown subcommand "${sub}"\n\n${HELP}`);
@@ -122,7 +135,18 @@ export async function runExecutions(argv: string[], io: Io, deps: ExecutionsDeps
     if (error instanceof UsageError) throw error;
     io.err(`capture-router executions: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`);
     return 2;
+  } finally {
+    s3?.destroy();
   }
+}
+
+/**
+ * Reads quarantine objects where the SDK would send S3 requests: AWS, or the endpoint of AWS_ENDPOINT_URL_S3 (the
+ * local stack's s3rver answers path-style requests only, so an endpoint variable turns path style on).
+ */
+function quarantineS3Client(env: NodeJS.ProcessEnv, region: string | undefined): S3Client {
+  const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  return new S3Client({ ...(region ? { region } : {}), ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
 }
 
 async function list(inspector: ExecutionInspector, io: Io, options: { model?: string; status?: string; since?: Date; limit: number; json: boolean }): Promise<number> {
@@ -143,7 +167,7 @@ async function list(inspector: ExecutionInspector, io: Io, options: { model?: st
   return 0;
 }
 
-async function show(inspector: ExecutionInspector, io: Io, target: string, options: { bucket?: string; artifactsBucket?: string; json: boolean }): Promise<number> {
+async function show(inspector: ExecutionInspector, io: Io, target: string, options: { bucket?: string; artifactsBucket?: string; readQuarantine?: ReadQuarantine; json: boolean }): Promise<number> {
   const report = await executionReport(inspector, target, options);
   if (options.json) {
     io.out(JSON.stringify(report));
@@ -169,9 +193,22 @@ async function show(inspector: ExecutionInspector, io: Io, target: string, optio
     io.out('record     none yet (the workflow writes it when it ends)');
   }
   if (report.quarantine) io.out(`quarantine ${report.quarantine}`);
+  printReasons(io, report.quarantineReasons);
   io.out(`why        ${report.explanation.verdict}: ${oneLine(report.explanation.reason)}`);
   if (report.explanation.hint) io.out(`what to do ${report.explanation.hint}`);
   return 0;
+}
+
+/** The quarantine's reasons as `validate` prints findings: per code its count and lines, one example and its fix. */
+function printReasons(io: Io, reasons: ExecutionReport['quarantineReasons']): void {
+  if (!reasons) return;
+  reasons.groups.forEach((group, i) => {
+    const [counted, example, fix] = formatGroup(group);
+    io.out(`${i === 0 ? 'reasons    ' : ' '.repeat(11)}${counted}`);
+    io.out(`             ${oneLine(example)}`);
+    io.out(`             ${fix}`);
+  });
+  if (reasons.truncated) io.out(`${' '.repeat(11)}(the first reasons only: the quarantine object holds more, every one with its record)`);
 }
 
 /** UploadPart → UploadPart → UploadPart reads as UploadPart ×3. */

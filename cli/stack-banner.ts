@@ -7,7 +7,7 @@ import type { LocalStack } from '../local/stack.js';
 export function stackBanner(stack: LocalStack): string[] {
   const { endpoints } = stack;
   return [
-    `  Console         ${endpoints.console}   ← open this: mappings, recent files, each execution's path and retries`,
+    `  Console         ${endpoints.console}   ← open this: recent files by status and model, each one's path, retries and quarantined reasons`,
     `  S3              ${endpoints.s3}   (bucket ${stack.captureBucket}; credentials S3RVER/S3RVER, path-style)`,
     `  DynamoDB        ${endpoints.dynamodb}   (tables ${stack.mappingsTable}, ${stack.ingestionsTable})`,
     `  Step Functions  ${endpoints.sfn}   (${stack.stateMachineArn})`,

@@ -4,8 +4,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { CaptureNormalizer, hintFor, checkCaptureFile, type FileReport, type ValidateOptions } from '../src/capture/index.js';
-import { describeLines, FindingGroups } from './finding-groups.js';
+import { CaptureNormalizer, checkCaptureFile, FindingGroups, formatGroup, type FileReport, type ValidateOptions } from '../src/capture/index.js';
 import { UsageError, type Io } from './io.js';
 
 const HELP = `usage: capture-router validate FILE… [--json] [--normalize-to DIR]
@@ -232,9 +231,10 @@ function printHuman(io: Io, file: string, report: FileReport, groups: FindingGro
   // One block per code: how many, where, one example and its fix (3 lines, however many records share it).
   const list = groups.list();
   for (const group of list.slice(0, MAX_HUMAN_CODES)) {
-    io.out(`  ${group.code} ×${group.count}  ${describeLines(group)}`);
-    io.out(`      e.g. line ${group.example.line}: ${group.example.message}`);
-    io.out(`      fix: ${hintFor(group.example)}`);
+    const [counted, example, fix] = formatGroup(group);
+    io.out(`  ${counted}`);
+    io.out(`      ${example}`);
+    io.out(`      ${fix}`);
   }
   if (list.length > 0 && report.records > 0) io.out('  (--json lists every error with its line)');
   if (outDir !== undefined) {

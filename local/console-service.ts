@@ -5,6 +5,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { S3CaptureLister } from '../src/aws/capture-lister.js';
 import type { DynamoDbMappingStore } from '../src/aws/dynamodb-mapping-store.js';
 import { ExecutionInspector } from '../src/aws/execution-inspector.js';
+import { createQuarantineReader } from '../src/aws/quarantine-reader.js';
 import type { MappingItem } from '../src/contracts.js';
 import type { MappingResolver } from '../src/routing/mapping-resolver.js';
 import type { Closers } from './closers.js';
@@ -41,7 +42,7 @@ export async function startConsoleService(options: ConsoleServiceOptions, closer
       return items;
     },
     listFiles: async () => {
-      const objects: Array<{ key: string; size: number }> = [];
+      const objects: Array<{ key: string; size: number; lastModified?: string }> = [];
       let continuationToken: string | undefined;
       do {
         const page = await captureLister.list({ prefix: '', continuationToken });
@@ -51,6 +52,8 @@ export async function startConsoleService(options: ConsoleServiceOptions, closer
       return objects;
     },
     resolve: (key) => options.resolver.resolve(key),
+    // The execution view shows a quarantine object's first reasons, read from the stack's own S3.
+    readQuarantine: createQuarantineReader(clients.s3),
     captureBucket: names.captureBucket,
     artifactsBucket: names.artifactsBucket,
     port: options.port,

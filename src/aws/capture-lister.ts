@@ -6,6 +6,8 @@ export interface ListedObject {
   /** Without the quotes ListObjectsV2 puts around it, as S3 event notifications carry it. */
   etag?: string;
   size: number;
+  /** ISO-8601, as ListObjectsV2 gives it (the local console shows how long ago a file arrived). */
+  lastModified?: string;
 }
 
 /** One page of {@link CaptureLister.list}. */
@@ -73,7 +75,7 @@ export class S3CaptureLister implements CaptureLister {
     for (const item of output.Contents ?? []) {
       if (typeof item.Key !== 'string') continue;
       const etag = item.ETag?.replace(/^"(.*)"$/, '$1');
-      objects.push({ key: item.Key, size: item.Size ?? 0, ...(etag ? { etag } : {}) });
+      objects.push({ key: item.Key, size: item.Size ?? 0, ...(etag ? { etag } : {}), ...(item.LastModified ? { lastModified: item.LastModified.toISOString() } : {}) });
     }
     const commonPrefixes = (output.CommonPrefixes ?? []).flatMap((p) => (typeof p.Prefix === 'string' ? [p.Prefix] : []));
     return {

@@ -7,4 +7,5 @@ export { PartSplitter, PartPlanner, type PartLimits, type PartBody, type Splitta
 export { partnerInferenceIds, FingerprintSet } from './partner-ids.js';
 export { parseContentType, kindOfMediaType, countCsvRows, csvRowTexts, decodeBase64Text, checkJsonShape, type PayloadKind } from './payload.js';
 export { hintFor } from './hints.js';
+export { FindingGroups, describeLines, describeGroups, formatGroup, type FindingGroup, type DescribedFindingGroup } from './finding-groups.js';
 export * from './ground-truth/index.js';

@@ -4,6 +4,8 @@
  * the local console print these.
  */
 import type { ExecutionDetail, ExecutionInspector } from '../aws/execution-inspector.js';
+import type { ReadQuarantine } from '../aws/quarantine-reader.js';
+import { describeGroups, FindingGroups, type DescribedFindingGroup } from '../capture/finding-groups.js';
 import type { IngestionItem } from '../contracts.js';
 import { executionPath, readableCause, type ExecutionPath } from './execution-path.js';
 import { explain, type Explanation } from './explain.js';
@@ -49,11 +51,26 @@ export interface ExecutionReport {
   path?: ExecutionPath;
   ingestion?: IngestionItem;
   quarantine?: string;
+  /** The quarantine object's first reasons, grouped by code (when a reader was given and the object could be read). */
+  quarantineReasons?: QuarantineReasons;
   explanation: Explanation;
 }
 
+export interface QuarantineReasons {
+  groups: DescribedFindingGroup[];
+  /** Only the object's beginning was read: the counts are those of its first reasons. */
+  truncated: boolean;
+}
+
+export interface ExecutionReportOptions {
+  bucket?: string;
+  artifactsBucket?: string;
+  /** Reads the quarantine object's first reasons; without it the report names the object only. */
+  readQuarantine?: ReadQuarantine;
+}
+
 /** Everything known about one execution or one file. */
-export async function executionReport(inspector: ExecutionInspector, target: string, options: { bucket?: string; artifactsBucket?: string }): Promise<ExecutionReport> {
+export async function executionReport(inspector: ExecutionInspector, target: string, options: ExecutionReportOptions): Promise<ExecutionReport> {
   let objectKey: string | undefined;
   let ingestion: IngestionItem | undefined;
   if (target.startsWith('s3://')) objectKey = target.slice('s3://'.length);
@@ -84,14 +101,28 @@ export async function executionReport(inspector: ExecutionInspector, target: str
   const path = execution ? executionPath(await inspector.history(execution.executionArn)) : undefined;
   const quarantineBucket = options.artifactsBucket;
   const slash = objectKey?.indexOf('/') ?? -1;
+  const quarantine = quarantineOf(ingestion, path, quarantineBucket);
+  const quarantineReasons = quarantine && options.readQuarantine ? await reasonsOf(quarantine, options.readQuarantine) : undefined;
   return {
     ...(objectKey && slash > 0 ? { file: { bucket: objectKey.slice(0, slash), key: objectKey.slice(slash + 1), objectKey } } : {}),
     ...(execution ? { execution } : {}),
     ...(path ? { path } : {}),
     ...(ingestion ? { ingestion } : {}),
-    ...(quarantineOf(ingestion, path, quarantineBucket) ? { quarantine: quarantineOf(ingestion, path, quarantineBucket) } : {}),
+    ...(quarantine ? { quarantine } : {}),
+    ...(quarantineReasons ? { quarantineReasons } : {}),
     explanation: explain(ingestion, execution, path, quarantineBucket),
   };
+}
+
+/** The quarantine object's first reasons by code; none when its bucket is unknown or it cannot be read. */
+async function reasonsOf(uri: string, read: ReadQuarantine): Promise<QuarantineReasons | undefined> {
+  if (uri.startsWith('s3://<')) return undefined;
+  const sample = await read(uri);
+  if (!sample || sample.entries.length === 0) return undefined;
+  const groups = new FindingGroups();
+  // Entries are written in line order; grouping keeps their runs as line ranges.
+  for (const entry of sample.entries) groups.add(entry);
+  return { groups: describeGroups(groups), truncated: sample.truncated };
 }
 
 /**

@@ -1,13 +1,15 @@
 /**
  * `capture-router executions list|show` against the local stack, through the CLI's own entry point and the SDK's
  * standard endpoint variables (the ones `capture-router local` prints): a file delivered after one retried 503,
- * a file whose records are all rejected (quarantined), and a file under no mapping.
+ * a file whose records are all rejected (quarantined), a file of which some records are quarantined (their reasons
+ * read back from the quarantine object), and a file under no mapping.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { main } from '../../cli/main.js';
+import { CaptureGenerator, type Kind } from '../../local/capture-generator.js';
 import type { Io } from '../../cli/io.js';
 
 const MODEL = '6a0e3c52-91d4-4f7b-8c2e-0b9d1f3a5c7e';
@@ -134,6 +136,49 @@ describe('capture-router executions', () => {
     expect(text).toMatch(/record {5}REJECTED/);
     expect(text).toMatch(/why {8}REJECTED: Nothing was sent/);
     expect(text).toContain('RecordRejected');
+  });
+
+  it('shows a PARTIAL file\'s quarantined records by code: count, lines, one example and its fix, read from the quarantine object', async () => {
+    const key = 'captures/fraud-endpoint/AllTraffic/2026/11/25/10/00-06-000-ops.jsonl';
+    const gen = new CaptureGenerator({ seed: 16, inferenceIdRate: 0 });
+    const kinds: Kind[] = ['csv', 'badTime', 'badTime', 'badTime', 'badTime', 'csv', 'badTime', 'noEventId', 'csv'];
+    await s3.send(new PutObjectCommand({ Bucket: stack.captureBucket, Key: key, Body: `${kinds.map((k) => JSON.stringify(gen.make(k).record)).join('\n')}\n` }));
+    await stack.waitForIdle();
+
+    const { code, out } = await cli('executions', 'show', key);
+    expect(code).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/record {5}PARTIAL/);
+    const at = out.findIndex((l) => l.startsWith('reasons '));
+    expect(out.slice(at, at + 6)).toEqual([
+      'reasons    BAD_INFERENCE_TIME ×5  lines 2–5, 7',
+      expect.stringMatching(/^ {13}e\.g\. line 2: eventMetadata\.inferenceTime/),
+      expect.stringMatching(/^ {13}fix: eventMetadata\.inferenceTime must be an ISO-8601 instant/),
+      '           MISSING_EVENT_ID ×1  line 8',
+      expect.stringMatching(/^ {13}e\.g\. line 8: /),
+      expect.stringMatching(/^ {13}fix: /),
+    ]);
+    // One block per code, not one line per record; the records themselves (customer data) are never printed.
+    expect(out.filter((l) => l.includes('e.g. line'))).toHaveLength(2);
+    expect(text).not.toContain('captureData');
+
+    const json = JSON.parse((await cli('executions', 'show', key, '--json')).out[0]!);
+    expect(json.quarantineReasons).toEqual({
+      truncated: false,
+      groups: [
+        expect.objectContaining({ code: 'BAD_INFERENCE_TIME', count: 5, ranges: [[2, 5], [7, 7]], lines: 'lines 2–5, 7', example: expect.objectContaining({ line: 2 }), fix: expect.any(String) }),
+        expect.objectContaining({ code: 'MISSING_EVENT_ID', count: 1, lines: 'line 8' }),
+      ],
+    });
+  });
+
+  it('shows a REJECTED file\'s reasons from the quarantine object too', async () => {
+    const { out } = await cli('executions', 'show', `s3://${stack.captureBucket}/${KEY_BAD}`);
+    // {"captureData": {}} and {"not": "a capture"}: neither is an endpoint capture.
+    const at = out.findIndex((l) => l.startsWith('reasons '));
+    expect(out[at]).toBe('reasons    UNSUPPORTED_RECORD ×2  lines 1–2');
+    expect(out[at + 1]).toMatch(/^ {13}e\.g\. line 1: captureData holds neither endpointInput nor endpointOutput$/);
+    expect(out[at + 2]).toMatch(/^ {13}fix: only real-time endpoint captures/);
   });
 
   it('says a file under no mapping was never routed, and how to check', async () => {

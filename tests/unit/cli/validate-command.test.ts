@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../../cli/main.js';
 import type { Io } from '../../../cli/io.js';
-import { describeLines, FindingGroups } from '../../../cli/finding-groups.js';
 import { CaptureGenerator } from '../../../local/capture-generator.js';
 
 const FIX = 'tests/fixtures/captures';
@@ -83,14 +82,6 @@ describe('capture-router validate', () => {
     // --json still lists every one of them.
     const json = JSON.parse((await run('validate', '--json', file)).out[0]!);
     expect(json.errors).toHaveLength(45);
-  });
-
-  it('names the first ranges of a scattered code and counts the rest', () => {
-    const groups = new FindingGroups();
-    for (const line of [1, 2, 3, 5, 7, 9, 11, 13, 15, 16, 20]) groups.add({ line, code: 'MISSING_EVENT_ID', message: 'm' });
-    const [group] = groups.list();
-    expect(group).toMatchObject({ count: 11, ranges: [[1, 3], [5, 5], [7, 7], [9, 9], [11, 11], [13, 13]], moreRanges: 2 });
-    expect(describeLines(group!)).toBe('lines 1–3, 5, 7, 9, 11, 13 and 2 more ranges');
   });
 
   it('writes --json as JSON.stringify would, also when the line goes out in pieces', async () => {
