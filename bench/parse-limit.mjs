@@ -24,8 +24,7 @@ const handle = (line) => {
       if (count) inferences += (j.instances || j.predictions).length;
     } else {
       let n = 0;
-      let i = -1;
-      while ((i = d.indexOf('\n', i + 1)) !== -1) n++;
+      for (let i = d.indexOf('\n'); i !== -1; i = d.indexOf('\n', i + 1)) n++;
       if (count) inferences += d.endsWith('\n') ? n : n + 1;
     }
   }
@@ -34,8 +33,7 @@ for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, encod
   bytes += Buffer.byteLength(chunk);
   const text = rest + chunk;
   let start = 0;
-  let nl;
-  while ((nl = text.indexOf('\n', start)) !== -1) {
+  for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
     if (nl > start) handle(text.slice(start, nl));
     start = nl + 1;
   }

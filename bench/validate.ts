@@ -113,7 +113,7 @@ const line = (name: string, xs: Run[]) =>
   `${xs[0]!.peakRssMB !== undefined ? 'peak ' : ''}RSS ${Math.max(...xs.map((r) => r.peakRssMB ?? r.rssMB ?? 0))} MB   (runs: ${xs.map((r) => r.MBps).join(', ')})`;
 console.log(`\nfile: ${file} (${sizeMB.toFixed(0)} MB, ${v.records} records, ${v.inferences} inferences); best of ${runs} runs each, node ${process.version}`);
 console.log(line('parse limit', results.limit));
-if (results.shared.length > 0) console.log(line('shared limit', results.shared) + '   ← ../shared/tools/parse-limit.mjs inner');
+if (results.shared.length > 0) console.log(`${line('shared limit', results.shared)}   ← ../shared/tools/parse-limit.mjs inner`);
 else if (hasShared) console.log('  shared limit: cannot read this mix (../shared/tools/parse-limit.mjs parses a JSON Lines payload as one JSON text)');
 console.log(line('validator', results.validator));
 console.log(`  ratio       : ${(v.MBps / l.MBps).toFixed(2)} of the parse limit by wall time, ${(leastCpu(results.limit) / leastCpu(results.validator)).toFixed(2)} by CPU time (target ≥ 0.80); validator peak RSS target ≤ 160 MB`);

@@ -17,10 +17,9 @@ Exit code: 0 all valid, 1 any invalid, 2 usage error or unreadable file.`;
 /** Human output shows this many codes per file (there are 13); --json always has every error. */
 const MAX_HUMAN_CODES = 13;
 
-export async function runValidate(argv: string[], io: Io): Promise<number> {
-  let parsed;
+function parseValidateArgs(argv: string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: argv,
       allowPositionals: true,
       options: { json: { type: 'boolean' }, 'normalize-to': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
@@ -28,6 +27,10 @@ export async function runValidate(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n\n${HELP}`);
   }
+}
+
+export async function runValidate(argv: string[], io: Io): Promise<number> {
+  const parsed = parseValidateArgs(argv);
   if (parsed.values.help) {
     io.out(HELP);
     return 0;

@@ -50,8 +50,7 @@ export function boundaryOf(contentType: string | undefined): string | undefined 
 export function parseDisposition(value: string): { name?: string; filename?: string } {
   const out: { name?: string; filename?: string } = {};
   const re = /;\s*([^\s=;]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))/g;
-  let match: RegExpExecArray | null;
-  while ((match = re.exec(value)) !== null) {
+  for (let match = re.exec(value); match !== null; match = re.exec(value)) {
     const key = match[1]!.toLowerCase();
     const param = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : match[3]!.trim();
     if (key === 'name') out.name = param;

@@ -31,8 +31,7 @@ export class LineSplitter {
   push(chunk: string | Buffer): void {
     const text = this.rest + (typeof chunk === 'string' ? chunk : this.decode(chunk));
     let start = 0;
-    let nl: number;
-    while ((nl = text.indexOf('\n', start)) !== -1) {
+    for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
       this.emit(text, start, nl);
       start = nl + 1;
     }

@@ -65,7 +65,7 @@ function parseContentTypeUncached(value: string): ContentType {
  * @example kindOfMediaType('application/jsonlines') // 'jsonl'
  */
 export function kindOfMediaType(mediaType: string): PayloadKind | undefined {
-  return Object.prototype.hasOwnProperty.call(KIND_OF_MEDIA_TYPE, mediaType) ? KIND_OF_MEDIA_TYPE[mediaType] : undefined;
+  return Object.hasOwn(KIND_OF_MEDIA_TYPE, mediaType) ? KIND_OF_MEDIA_TYPE[mediaType] : undefined;
 }
 
 const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;

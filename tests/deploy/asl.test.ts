@@ -34,7 +34,12 @@ function* states(definition: { States: Record<string, State> }): Generator<[stri
 function* strings(value: unknown): Generator<string> {
   if (typeof value === 'string') yield value;
   else if (Array.isArray(value)) for (const v of value) yield* strings(v);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* strings(k), yield* strings(v);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      yield* strings(k);
+      yield* strings(v);
+    }
+  }
 }
 
 /** Logical IDs serverless.yml gives its functions: `validate` → ValidateLambdaFunction. */

@@ -98,7 +98,7 @@ const asArray = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray
 /** Every statement of an IAM role's inline policies as deployed (conditions decided), normalized to arrays. */
 export function roleStatements(template: Template, roleLogicalId: string): Statement[] {
   const role = template.Resources[roleLogicalId];
-  if (!role || role.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId} is not an IAM role of the template`);
+  if (role?.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId} is not an IAM role of the template`);
   const policies = resolveConditions(template, role.Properties.Policies ?? []) as Array<{ PolicyDocument: { Statement: unknown } }>;
   return policies.flatMap((policy) =>
     asArray(policy.PolicyDocument.Statement).map((raw) => {
