@@ -43,7 +43,8 @@ Exit code: 0 done, 1 refused by the API, 2 usage error or API unreachable.
 
 ${CONNECTION_HELP}`;
 
-const CONNECTION_OPTIONS = {
+/** The flags every command that talks to the admin API takes (mappings, replay, migrate, doctor). */
+export const CONNECTION_OPTIONS = {
   endpoint: { type: 'string' },
   stack: { type: 'string' },
   stage: { type: 'string' },

@@ -12,6 +12,7 @@ import { ExecutionInspector } from '../src/aws/execution-inspector.js';
 import { checkCaptureFile } from '../src/capture/index.js';
 import { listExecutions } from '../src/diagnostics/execution-report.js';
 import { type CaptureCheck, capturePath, type EndpointFacts, type Read, runCaptureChecks, type DataCaptureFacts } from '../src/onboarding/capture-checks.js';
+import { CONNECTION_OPTIONS } from './admin-commands.js';
 import { AdminClient } from './admin-client.js';
 import { findStack } from './stack-target.js';
 import { describeAwsError, type OperatorClients, operatorClients } from './aws-clients.js';
@@ -52,18 +53,12 @@ function parse(argv: string[]) {
       strict: true,
       options: {
         all: { type: 'boolean' },
-        json: { type: 'boolean' },
         'capture-bucket': { type: 'string' },
         recent: { type: 'string' },
         'state-machine-arn': { type: 'string' },
         'ingestions-table': { type: 'string' },
         executions: { type: 'string' },
-        endpoint: { type: 'string' },
-        stack: { type: 'string' },
-        stage: { type: 'string' },
-        region: { type: 'string' },
-        sigv4: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
+        ...CONNECTION_OPTIONS,
       },
     });
   } catch (error) {

@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { type FunctionInfo, type MigrationPlan, planMigration, type ProposedMapping } from '../src/onboarding/migration-plan.js';
 import { flattenRules, type NotificationConfiguration, type NotificationRule } from '../src/onboarding/notification-rules.js';
+import { CONNECTION_OPTIONS } from './admin-commands.js';
 import { AdminApiError, AdminClient } from './admin-client.js';
 import { findStack, requireResource } from './stack-target.js';
 import { describeAwsError, type OperatorClients, operatorClients } from './aws-clients.js';
@@ -72,14 +73,8 @@ function parse(argv: string[]) {
         save: { type: 'string' },
         'drop-unmapped': { type: 'boolean' },
         'router-arn': { type: 'string' },
-        json: { type: 'boolean' },
         quiet: { type: 'boolean' },
-        endpoint: { type: 'string' },
-        stack: { type: 'string' },
-        stage: { type: 'string' },
-        region: { type: 'string' },
-        sigv4: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
+        ...CONNECTION_OPTIONS,
       },
     });
   } catch (error) {
