@@ -125,7 +125,7 @@ const PAGE = `<!doctype html>
 <header><strong>capture-router — local console</strong><span id="updated" class="muted" style="color:#ccfbf1"></span></header>
 <main>
   <div>
-    <section><h2>Mappings</h2><table id="mappings"><thead><tr><th>prefix</th><th>model</th><th>enabled</th></tr></thead><tbody></tbody></table></section>
+    <section><h2>Mappings</h2><table id="mappings"><thead><tr><th>prefix</th><th>model</th><th>kind</th><th>enabled</th></tr></thead><tbody></tbody></table></section>
     <section style="margin-top:16px"><h2>Recent files</h2><table id="files"><thead><tr><th>status</th><th>file</th><th>model</th></tr></thead><tbody></tbody></table></section>
   </div>
   <section id="execution"><h2>Execution</h2><p class="muted" id="hint">Select a file to see what the workflow did with it.</p>
@@ -138,7 +138,7 @@ let selected = new URLSearchParams(location.search).get('file');
 async function refresh() {
   try {
     const o = await (await fetch('/console/api/overview')).json();
-    $('#mappings tbody').innerHTML = o.mappings.map((m) => '<tr><td class="key">' + esc(m.prefix) + '</td><td class="key">' + esc(m.modelId) + '</td><td>' + (m.enabled ? 'yes' : 'no') + '</td></tr>').join('');
+    $('#mappings tbody').innerHTML = o.mappings.map((m) => '<tr><td class="key">' + esc(m.prefix) + '</td><td class="key">' + esc(m.modelId) + '</td><td>' + (m.kind === 'groundTruth' ? 'ground truth (' + esc((m.groundTruthAttributes || []).join(', ')) + ')' : 'capture') + '</td><td>' + (m.enabled ? 'yes' : 'no') + '</td></tr>').join('');
     $('#files tbody').innerHTML = o.files.map((f) => '<tr class="file' + (f.key === selected ? ' selected' : '') + '" data-key="' + esc(f.key) + '" data-status="' + esc(f.status) + '"><td class="status ' + esc(f.status) + '">' + esc(f.status) + (f.detail ? '<div class="muted">' + esc(f.detail) + '</div>' : '') + '</td><td class="key">' + esc(f.key) + '</td><td class="key">' + esc(f.modelId ?? '') + '</td></tr>').join('');
     for (const row of document.querySelectorAll('tr.file')) row.onclick = () => { selected = row.dataset.key; history.replaceState(null, '', '?file=' + encodeURIComponent(selected)); refresh(); };
     if (selected) await showExecution(selected, o.files.find((f) => f.key === selected));
