@@ -120,11 +120,11 @@ describe('ground truth through the same trigger', () => {
     const inputs = await Promise.all(executions.map(async (e) => ({ arn: e.executionArn!, input: JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn! }))).input!) })));
     const clean = inputs.find((e) => e.input.key === key)!;
     const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn: clean.arn }));
-    const entered = history.events!.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name);
+    const entered = history.events!.filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name);
     const captureRun = inputs.find((e) => e.input.key === `${CAPTURES}AllTraffic/2026/11/24/10/00-01-000-gt.jsonl`)!;
     const captureHistory = await sfn.send(new GetExecutionHistoryCommand({ executionArn: captureRun.arn }));
     expect(entered).toContain('UploadPart');
-    expect(entered).toEqual(captureHistory.events!.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name));
+    expect(entered).toEqual(captureHistory.events!.filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name));
     expect(await record(key)).toMatchObject({ status: 'UPLOADED', inferences: 1 });
     expect(stack.receiver!.groundTruth(MODEL).find((g) => g.partnerInferenceId === fraudIds[1])).toMatchObject({ groundTruthData: { label: 0 } });
   });
