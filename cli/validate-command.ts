@@ -18,7 +18,8 @@ Monitor ground-truth label file (its first record holds groundTruthData) is chec
                       for a label file {file, kind: "groundTruth", valid, records, labels, partnerInferenceIds, errors}
   --normalize-to DIR  also write DIR/NAME.jsonl (what would be sent) and DIR/NAME.rejected.jsonl (what would not, with reasons); captures only
   --ground-truth ATTR…  check every file as ground truth for these attributes, in order (as a groundTruth mapping's
-                      groundTruthAttributes); without it, a label file's first accepted record sets the layout
+                      groundTruthAttributes; the names run to the next option: put FILE… first, or end them with --);
+                      without it, a label file's first accepted record sets the layout
 Exit code: 0 all valid, 1 any invalid, 2 usage error or unreadable file.`;
 
 /** Human output shows this many codes per file (there are 13); --json always has every error. */
