@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { checkCaptureFile, type ErrorCode } from '../../../src/capture/index.js';
 
-const DIR = new URL('../../../../shared/fixtures/real/', import.meta.url);
+// REAL_FIXTURES_DIR points elsewhere (e.g. from a worktree), as in ground-truth-file.test.ts.
+const DIR = process.env.REAL_FIXTURES_DIR ? new URL(`file://${process.env.REAL_FIXTURES_DIR.replace(/\/?$/, '/')}`) : new URL('../../../../shared/fixtures/real/', import.meta.url);
 const present = existsSync(DIR);
 if (!present) console.warn(`skipped: real capture fixtures not found at ${DIR.pathname} (they live beside the project, not in it)`);
 const maybe = present ? describe : describe.skip;
