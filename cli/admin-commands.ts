@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AdminApiError, AdminClient } from './admin-client.js';
 import { findStack, requireResource } from './stack-target.js';
 import { UsageError, type Io } from './io.js';
+import { takeVariadic } from './variadic.js';
 import { allPages, everyPage, type Page } from '../src/pagination.js';
 
 const CONNECTION_HELP = `connection:
@@ -19,8 +20,10 @@ const CONNECTION_HELP = `connection:
 const MAPPINGS_HELP = `usage: capture-router mappings <put|get|list|delete|resolve> … [connection options]
 
   put PREFIX MODEL_ID [--disabled] [--description TEXT] [--arthur-host URL] [--token-secret-arn ARN] [--arthur-org-id ID]
-                      [--if-match VERSION | --create-only]
-      create or replace the mapping of PREFIX (normalized as the router matches keys); shows what it shadows
+                      [--ground-truth ATTR…] [--if-match VERSION | --create-only]
+      create or replace the mapping of PREFIX (normalized as the router matches keys); shows what it shadows.
+      --ground-truth: PREFIX holds Model Monitor ground-truth label files for the model's attributes ATTR… (in
+      order), sent to Arthur as ground truth joined by partner inference ID (docs/ground-truth.md)
   get PREFIX          show one mapping and its version
   list [--limit N] [--next-token T] [--page]   every mapping (all pages, unless --page)
   delete PREFIX       delete one mapping
@@ -80,7 +83,9 @@ export async function runMappings(argv: string[], io: Io, deps: AdminCommandDeps
     etag: { type: 'string' },
     size: { type: 'string' },
   } as const satisfies ParseArgsConfig['options'];
-  const { values, positionals } = parse(rest, options, MAPPINGS_HELP);
+  const groundTruth = takeVariadic(rest, '--ground-truth');
+  if (groundTruth.values?.length === 0) throw new UsageError(`--ground-truth takes the model's ground-truth attribute names\n\n${MAPPINGS_HELP}`);
+  const { values, positionals } = parse(groundTruth.rest, options, MAPPINGS_HELP);
   if (values.help) {
     io.out(MAPPINGS_HELP);
     return 0;
@@ -103,6 +108,7 @@ export async function runMappings(argv: string[], io: Io, deps: AdminCommandDeps
         ...(values['arthur-host'] !== undefined ? { arthurHost: values['arthur-host'] } : {}),
         ...(values['token-secret-arn'] !== undefined ? { tokenSecretArn: values['token-secret-arn'] } : {}),
         ...(values['arthur-org-id'] !== undefined ? { organizationId: values['arthur-org-id'] } : {}),
+        ...(groundTruth.values ? { kind: 'groundTruth', groundTruthAttributes: groundTruth.values } : {}),
       };
       const headers: Record<string, string> = {};
       if (values['if-match'] !== undefined) headers['if-match'] = `"${values['if-match'].replace(/"/g, '')}"`;
@@ -246,6 +252,7 @@ function describeMapping(m: Record<string, any>, long = false): string {
   if (m.arthurHost) parts.push(`host ${m.arthurHost}`);
   if (m.tokenSecretArn) parts.push(`token ${m.tokenSecretArn}`);
   if (m.organizationId) parts.push(`organization ${m.organizationId}`);
+  if (m.kind === 'groundTruth') parts.push(`ground truth (${(m.groundTruthAttributes ?? []).join(', ')})`);
   if (long) {
     if (m.description) parts.push(`"${m.description}"`);
     parts.push(`updated ${m.updatedAt}`);

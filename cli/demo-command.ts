@@ -8,13 +8,15 @@ import { checkCaptureFile } from '../src/capture/index.js';
 import { allPages } from '../src/pagination.js';
 import { CaptureGenerator, type Kind } from '../local/capture-generator.js';
 import { packageRoot, UsageError, type Io } from './io.js';
+import { demoGroundTruth } from './demo-ground-truth.js';
 import { exportLines, stackBanner } from './stack-banner.js';
 
 const HELP = `usage: capture-router demo [--keep]   (what \`npm start\` runs)
 
 Starts the whole pipeline on the embedded local stack (S3, DynamoDB, Step Functions, an Arthur-compatible
 receiver), registers three models (one mapping nested under another), puts an hour of realistic captures through
-the S3 API, waits for every execution and prints what happened to each file.
+the S3 API, waits for every execution and prints what happened to each file; then labels some of the fraud model's
+inferences through a ground-truth mapping (one Model Monitor label file) and shows what Arthur holds.
   --keep   stay up afterwards (Ctrl-C to stop), to look around with the AWS CLI`;
 
 interface DemoModel {
@@ -153,6 +155,10 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
     if (rejected.length > 0) io.out('\nRejected files (nothing Arthur could take; the reasons are in the ingestions table):');
     for (const item of rejected) io.out(`  ${String(item.objectKey)}\n    ${causeText(item.cause ?? item.error)}`);
 
+    const fraud = MODELS[0];
+    const fraudIds = mapped.filter((f) => f.model === fraud).flatMap((f) => f.expectedIds);
+    const labelled = await demoGroundTruth(stack, { s3, dynamodb }, io, { name: fraud.name, modelId: fraud.modelId, endpoint: 'fraud-detector' }, fraudIds, '2026/11/25/11');
+
     if (keep) {
       io.out('\nThe stack stays up (Ctrl-C to stop):');
       for (const line of stackBanner(stack)) io.out(line);
@@ -165,7 +171,7 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
         process.once('SIGTERM', resolve);
       });
     }
-    return totalSent === expected && rows.every((r) => !r.status.startsWith('MISSING')) ? 0 : 1;
+    return labelled && totalSent === expected && rows.every((r) => !r.status.startsWith('MISSING')) ? 0 : 1;
   } finally {
     await stack.close();
   }

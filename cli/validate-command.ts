@@ -4,23 +4,30 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { CaptureNormalizer, checkCaptureFile, FindingGroups, formatGroup, type FileReport, type ValidateOptions } from '../src/capture/index.js';
+import { CaptureNormalizer, checkCaptureFile, detectFileKind, FindingGroups, formatGroup, type FileReport, type ValidateOptions } from '../src/capture/index.js';
 import { UsageError, type Io } from './io.js';
+import { validateLabelFile } from './validate-ground-truth.js';
+import { takeVariadic } from './variadic.js';
 
-const HELP = `usage: capture-router validate FILE… [--json] [--normalize-to DIR]
+const HELP = `usage: capture-router validate FILE… [--json] [--normalize-to DIR] [--ground-truth ATTR…]
 
-Checks SageMaker Data Capture files by the rules of Arthur's SageMaker integration, streaming each file.
-  --json              one JSON object per line per file: {file, valid, records, inferences, partnerInferenceIds, errors, normalized}
-  --normalize-to DIR  also write DIR/NAME.jsonl (what would be sent) and DIR/NAME.rejected.jsonl (what would not, with reasons)
+Checks SageMaker Data Capture files by the rules of Arthur's SageMaker integration, streaming each file. A Model
+Monitor ground-truth label file (its first record holds groundTruthData) is checked by the ground-truth rules.
+  --json              one JSON object per line per file: {file, valid, records, inferences, partnerInferenceIds, errors, normalized, kind};
+                      for a label file {file, kind: "groundTruth", valid, records, labels, partnerInferenceIds, errors}
+  --normalize-to DIR  also write DIR/NAME.jsonl (what would be sent) and DIR/NAME.rejected.jsonl (what would not, with reasons); captures only
+  --ground-truth ATTR…  check every file as ground truth for these attributes, in order (as a groundTruth mapping's
+                      groundTruthAttributes; the names run to the next option: put FILE… first, or end them with --);
+                      without it, a label file's first accepted record sets the layout
 Exit code: 0 all valid, 1 any invalid, 2 usage error or unreadable file.`;
 
 /** Human output shows this many codes per file (there are 13); --json always has every error. */
 const MAX_HUMAN_CODES = 13;
 
-function parseValidateArgs(argv: string[]) {
+function parseValidateArgs(args: string[]) {
   try {
     return parseArgs({
-      args: argv,
+      args,
       allowPositionals: true,
       options: { json: { type: 'boolean' }, 'normalize-to': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
@@ -30,7 +37,9 @@ function parseValidateArgs(argv: string[]) {
 }
 
 export async function runValidate(argv: string[], io: Io): Promise<number> {
-  const parsed = parseValidateArgs(argv);
+  const groundTruth = takeVariadic(argv, '--ground-truth');
+  if (groundTruth.values?.length === 0) throw new UsageError(`--ground-truth takes the model's ground-truth attribute names\n\n${HELP}`);
+  const parsed = parseValidateArgs(groundTruth.rest);
   if (parsed.values.help) {
     io.out(HELP);
     return 0;
@@ -55,6 +64,19 @@ export async function runValidate(argv: string[], io: Io): Promise<number> {
     } catch (err) {
       io.err(`capture-router: cannot read ${file}: ${describeIoError(err)}`);
       exit = 2;
+      continue;
+    }
+    if (groundTruth.values || (await isLabelFile(file))) {
+      try {
+        const labels = await validateLabelFile(io, file, handle, { attributes: groundTruth.values, json: Boolean(parsed.values.json) });
+        if (!labels.valid && exit === 0) exit = 1;
+        if (outDir !== undefined) io.err(`capture-router: ${file} is a ground-truth file; --normalize-to writes captures only`);
+      } catch (err) {
+        io.err(`capture-router: cannot read ${file}: ${describeIoError(err)}`);
+        exit = 2;
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
       continue;
     }
     let report: FileReport;
@@ -87,6 +109,11 @@ export async function runValidate(argv: string[], io: Io): Promise<number> {
     }
   }
   return exit;
+}
+
+/** Whether the file's first record is a ground-truth label (read up to that line only). */
+async function isLabelFile(file: string): Promise<boolean> {
+  return (await detectFileKind(file)).kind === 'groundTruth';
 }
 
 async function openReadable(file: string): Promise<FileHandle> {
@@ -203,10 +230,10 @@ class JsonStringList {
   }
 }
 
-/** The contract's line, `{file, valid, records, inferences, partnerInferenceIds, errors, normalized}`, as JSON.stringify writes it. */
+/** The contract's line, `{file, valid, records, inferences, partnerInferenceIds, errors, normalized, kind}`, as JSON.stringify writes it. */
 function printJson(io: Io, file: string, report: FileReport, ids: JsonStringList): void {
   const head = `${JSON.stringify({ file, valid: report.valid, records: report.records, inferences: report.inferences }).slice(0, -1)},"partnerInferenceIds":[`;
-  const tail = `],"errors":${JSON.stringify(report.errors)},"normalized":${report.normalized}}`;
+  const tail = `],"errors":${JSON.stringify(report.errors)},"normalized":${report.normalized},"kind":"capture"}`;
   const write = io.write;
   if (write) {
     write(head);

@@ -11,7 +11,7 @@ export const VALID_KINDS = ['csv', 'batch', 'json1', 'json2', 'b64csv', 'b64json
 /** Kinds that break one rule each; the value is the error code the validator must give. */
 export const INVALID_KINDS = {
   malformed: 'MALFORMED_JSON',
-  groundTruth: 'UNSUPPORTED_RECORD',
+  groundTruth: 'WRONG_RECORD_KIND',
   noInput: 'MISSING_INPUT',
   noOutput: 'MISSING_OUTPUT',
   noEventId: 'MISSING_EVENT_ID',

@@ -207,7 +207,7 @@ function renderFiles() {
   const none = $('#no-files');
   none.hidden = rows.length > 0;
   none.textContent = data.files.length === 0 ? 'No capture file in s3://' + data.captureBucket + ' yet.' : 'No file matches these filters.';
-  $('#mappings tbody').innerHTML = data.mappings.map((m) => '<tr><td class="mono" title="' + esc(m.prefix) + '">' + esc(m.prefix) + '</td><td class="mono" title="' + esc(m.modelId) + '">' + esc(m.modelId) + '</td><td>' + (m.enabled ? 'yes' : 'no') + '</td></tr>').join('');
+  $('#mappings tbody').innerHTML = data.mappings.map((m) => '<tr><td class="mono" title="' + esc(m.prefix) + '">' + esc(m.prefix) + '</td><td class="mono" title="' + esc(m.modelId) + '">' + esc(m.modelId) + '</td><td>' + (m.kind === 'groundTruth' ? 'ground truth (' + esc((m.groundTruthAttributes || []).join(', ')) + ')' : 'capture') + '</td><td>' + (m.enabled ? 'yes' : 'no') + '</td></tr>').join('');
 }
 
 function compress(names) {
@@ -314,7 +314,7 @@ const PAGE = `<!doctype html>
       <p id="no-files" class="muted" hidden></p>
     </section>
     <section><h2>Mappings</h2>
-      <table id="mappings"><colgroup><col><col><col class="c-enabled"></colgroup><thead><tr><th>prefix</th><th>model</th><th>enabled</th></tr></thead><tbody></tbody></table></section>
+      <table id="mappings"><colgroup><col><col><col class="c-kind"><col class="c-enabled"></colgroup><thead><tr><th>prefix</th><th>model</th><th>kind</th><th>enabled</th></tr></thead><tbody></tbody></table></section>
   </div>
   <section id="execution"><h2>Execution</h2><p class="muted" id="hint">Select a file to see what the workflow did with it.</p>
     <div id="why" hidden></div><dl id="facts"></dl><div id="reasons" hidden></div><ol id="failures"></ol><div id="graph"></div></section>

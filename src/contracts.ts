@@ -20,7 +20,17 @@ export interface WorkflowInput {
   tokenSecretArn?: string;
   /** Per-mapping Arthur organization ID (a UUID), sent as `Arthur-Organization-ID`; else the stack's. */
   organizationId?: string;
+  /**
+   * Only for a ground-truth mapping (docs/ground-truth.md): the file holds Model Monitor label records, checked,
+   * batched and PATCHed as ground truth. Absent for captures, so a capture execution's input does not change.
+   */
+  kind?: 'groundTruth';
+  /** The mapping's ground-truth attribute names, in order; present exactly when `kind` is `groundTruth`. */
+  groundTruthAttributes?: string[];
 }
+
+/** What a mapping routes: capture files (the default) or Model Monitor ground-truth label files. */
+export type MappingKind = 'capture' | 'groundTruth';
 
 /** One upload unit: the original object when it is clean and small, else a normalized part in the artifacts bucket. */
 export interface Part {
@@ -103,6 +113,10 @@ export interface MappingItem {
   tokenSecretArn?: string;
   /** Arthur organization ID (a UUID) sent as `Arthur-Organization-ID` for this mapping's uploads. */
   organizationId?: string;
+  /** Absent = `capture` (items written before ground truth existed stay capture mappings). */
+  kind?: MappingKind;
+  /** The model's ground-truth attribute names, in order; set exactly when kind is `groundTruth`. */
+  groundTruthAttributes?: string[];
   description?: string;
   createdAt: string;
   updatedAt: string;

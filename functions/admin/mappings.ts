@@ -31,6 +31,8 @@ export interface PutMappingBody {
   arthurHost?: string;
   tokenSecretArn?: string;
   organizationId?: string;
+  kind?: 'capture' | 'groundTruth';
+  groundTruthAttributes?: string[];
 }
 
 /** Preconditions of a PUT, from the If-Match / If-None-Match headers. */
@@ -64,6 +66,17 @@ export function checkedPrefix(input: unknown, field = 'prefix'): string {
   return result.prefix;
 }
 
+/** A ground-truth mapping names its attributes; any other names none (the schema types both fields). */
+function checkKind(body: PutMappingBody): void {
+  const groundTruth = body.kind === 'groundTruth';
+  if (groundTruth && !body.groundTruthAttributes?.length) {
+    throw invalid('groundTruthAttributes', 'required', 'groundTruthAttributes is required when kind is groundTruth (the model\'s ground-truth attribute names, in order)');
+  }
+  if (!groundTruth && body.groundTruthAttributes !== undefined) {
+    throw invalid('groundTruthAttributes', 'kind', 'groundTruthAttributes is only for kind groundTruth (a capture mapping has none)');
+  }
+}
+
 /** Creates or replaces a mapping; reports the nested mappings it shadows or is shadowed by. */
 export async function putMapping(body: PutMappingBody, preconditions: PutPreconditions, deps: MappingDeps): Promise<PutMappingResult> {
   const prefix = checkedPrefix(body.prefix);
@@ -82,6 +95,7 @@ export async function putMapping(body: PutMappingBody, preconditions: PutPrecond
       `tokenSecretArn must start with ${deps.mappingSecretArnPrefix} (the upload function may read no other secret), got ${body.tokenSecretArn}`,
     );
   }
+  checkKind(body);
   const input: MappingInput = {
     prefix,
     modelId: body.modelId,
@@ -90,6 +104,7 @@ export async function putMapping(body: PutMappingBody, preconditions: PutPrecond
     ...(body.arthurHost !== undefined ? { arthurHost: body.arthurHost } : {}),
     ...(body.tokenSecretArn !== undefined ? { tokenSecretArn: body.tokenSecretArn } : {}),
     ...(body.organizationId !== undefined ? { organizationId: body.organizationId } : {}),
+    ...(body.kind === 'groundTruth' ? { kind: 'groundTruth' as const, groundTruthAttributes: body.groundTruthAttributes ?? [] } : {}),
   };
   const expectedVersion = preconditions.createOnly ? 0 : preconditions.ifMatch;
   const mapping = await deps.store.putMapping(input, expectedVersion === undefined ? {} : { expectedVersion });

@@ -33,6 +33,8 @@ export interface ResolveResult {
   /** Every segment-boundary prefix of the key, longest first: the router reads exactly these. */
   candidates: string[];
   match?: { prefix: string; mapping: MappingItem };
+  /** What the matched mapping routes (`capture` when it names no kind); absent when nothing matched. */
+  kind?: 'capture' | 'groundTruth';
   decision: RouteDecision;
   /** Where the ETag came from: the stored object, the query, or nowhere (the name then hashes bucket and key only). */
   object: { found: boolean; etag?: string; size?: number; source: 'bucket' | 'query' | 'none' };
@@ -67,7 +69,7 @@ export async function resolveKey(query: ResolveQuery, deps: ResolveDeps): Promis
     key,
     normalizedKey: resolution.normalizedKey,
     candidates: resolution.candidates,
-    ...(resolution.match ? { match: resolution.match } : {}),
+    ...(resolution.match ? { match: resolution.match, kind: resolution.match.mapping.kind ?? 'capture' } : {}),
     decision,
     object,
     ...(execution ? { execution } : {}),

@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import type { ArthurApi } from '../../src/arthur/api.js';
 import { assertAllowedHost, parseAllowlist } from '../../src/arthur/host-policy.js';
 import { HttpArthurApi } from '../../src/arthur/http-arthur-api.js';
+import { HttpGroundTruthApi, type GroundTruthApi } from '../../src/arthur/ground-truth-api.js';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { createObjectSource } from '../../src/aws/object-source.js';
 import { createTokenProvider, type GetToken } from '../../src/aws/token-provider.js';
@@ -57,7 +58,7 @@ const DEADLINE_MARGIN_MS = 1_000;
 export function buildUploadDeps(
   config: UploadConfig,
   clients: Pick<AwsClients, 's3'> & Partial<Pick<AwsClients, 'secrets'>>,
-  overrides: { telemetry?: TelemetryPorts; getToken?: GetToken; arthur?: ArthurApi; timeoutMs?: number } = {},
+  overrides: { telemetry?: TelemetryPorts; getToken?: GetToken; arthur?: ArthurApi; groundTruth?: GroundTruthApi; timeoutMs?: number } = {},
 ): UploadHandlerDeps {
   const getToken = overrides.getToken ?? (clients.secrets ? createTokenProvider(clients.secrets) : undefined);
   if (!getToken) throw new Error('buildUploadDeps: give a Secrets Manager client (clients.secrets) or a getToken override');
@@ -65,6 +66,8 @@ export function buildUploadDeps(
     openPart: createObjectSource(clients.s3),
     getToken,
     arthur: overrides.arthur ?? new HttpArthurApi(),
+    // Built once per container beside the capture client: ground-truth batches PATCH through it (docs/ground-truth.md).
+    groundTruth: overrides.groundTruth ?? new HttpGroundTruthApi(),
     defaultHost: config.defaultHost,
     defaultSecretArn: config.defaultSecretArn,
     allowlist: config.allowlist,

@@ -7,8 +7,9 @@ import { ConfigurationError, StorageUnavailableError, WORKFLOW_ERROR_NAMES } fro
 import { noMetrics, type LogFn, type MetricsSink } from '../../src/observability/telemetry.js';
 import { PartIndex } from './part-index.js';
 import { checkCounts, classify, partnerIdsOf } from './refusals.js';
+import { uploadGroundTruth, type UploadGroundTruthDeps } from './upload-ground-truth.js';
 
-export interface UploadPartDeps {
+export interface UploadPartDeps extends UploadGroundTruthDeps {
   openPart(ref: { bucket: string; key: string; versionId?: string }): Promise<{ body: Readable; contentLength?: number }>;
   getToken(secretArn: string): Promise<string>;
   arthur: ArthurApi;
@@ -92,6 +93,7 @@ async function attempt(
   const token = await deps.getToken(request.tokenSecretArn || deps.defaultSecretArn);
   const organizationId = request.organizationId || deps.organizationId || undefined;
   const target = { host: base.href, modelId, token, organizationId, timeoutMs: deps.timeoutMs, signal: deps.signal };
+  if (request.kind === 'groundTruth') return uploadGroundTruth(part, (await openPart(part, deps)).body, target, deps);
   const plan = retryCount > 0 ? await planResend(part, target, deps) : await planFirst(part, deps);
   // The lookup found every inference of the part in Arthur: nothing is sent again.
   if (plan.held && plan.sent === 0 && plan.skipped > 0) {

@@ -13,6 +13,7 @@ import { correlation } from '../../src/observability/correlation.js';
 import { createTelemetry } from '../../src/observability/powertools.js';
 import { withFields, type TelemetryPorts } from '../../src/observability/telemetry.js';
 import { validateCapture, type ValidateDeps } from './validate-capture.js';
+import { validateGroundTruth } from './validate-ground-truth.js';
 
 export interface ValidateConfig {
   artifactsBucket: string;
@@ -66,7 +67,8 @@ export function createValidateHandler(deps: ValidateHandlerDeps) {
     .handler(async (event: WorkflowInput, context: Context) => {
       telemetry.addContext(context);
       const log = withFields(telemetry.log, correlation(event));
-      const result = await validateCapture(event, { ...rest, log });
+      // A ground-truth mapping's label file has its own checker and batches (docs/ground-truth.md); same parts out.
+      const result = await (event.kind === 'groundTruth' ? validateGroundTruth : validateCapture)(event, { ...rest, log });
       log('info', 'parts ready', { parts: result.parts.length, quarantineKey: result.quarantineKey });
       return result;
     })

@@ -132,7 +132,7 @@ export async function validateCapture(input: WorkflowInput, deps: ValidateDeps):
  * A failure while bytes were moving is worth retrying (the workflow does, by this name); one the store answered
  * as permanent keeps its own name. The capture core never throws for bad content, so nothing else lands here.
  */
-function storageError(err: unknown, doing: string): Error {
+export function storageError(err: unknown, doing: string): Error {
   if (err instanceof CaptureUnreadableError || err instanceof StorageUnavailableError) return err;
   const name = (err as Error)?.name ?? 'Error';
   const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
@@ -159,7 +159,7 @@ export function artifactBase(input: Pick<WorkflowInput, 'bucket' | 'key' | 'etag
   return `captures/${model}/${readable || 'capture'}/${digest}`;
 }
 
-function fileName(key: string): string {
+export function fileName(key: string): string {
   const last = key.split('/').pop() ?? 'capture';
   return (last.replace(/\.jsonl$/, '').replace(/[^\w.=-]+/g, '_') || 'capture').slice(0, 100);
 }

@@ -9,12 +9,15 @@
  *     inference_index_in_event}]}` as arthur-client models it; a rejected record or an ID the model already holds is
  *     one failure each. Nothing is kept of a request that fails.
  *   GET …/models/{id}/inferences/query/{partner_inference_id} (lookup.ts): 200 when held, 404 otherwise.
- * Test controls (controls.ts): GET /__received?model=ID, GET /__stats, POST /__faults {status?, count?, delayMs?,
+ *   PATCH …/models/{id}/inferences (ground-truth.ts): a JSON list of ground-truth items, 207 `{counts, results}`,
+ *     a 404 result for a label whose partner ID the model holds no inference for.
+ * Test controls (controls.ts): GET /__received?model=ID, GET /__ground_truth?model=ID, GET /__stats, POST /__faults {status?, count?, delayMs?,
  *   retryAfter?, reset?, partialFailures?} or an array of them — the next `count` uploads, whatever their token.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { modelIdOf } from './caller.js';
 import { handleControl } from './controls.js';
+import { handleGroundTruthUpdate, listGroundTruth } from './ground-truth.js';
 import { close, drain, HttpProblem, listen, send } from './http.js';
 import { handleLookup } from './lookup.js';
 import { ReceiverState } from './state.js';
@@ -26,6 +29,7 @@ export type { SageMakerFailure } from './upload.js';
 
 const UPLOAD_PATH = /^\/api\/v3\/models\/([^/]+)\/inferences\/integrations\/sagemaker_data_capture\/?$/;
 const LOOKUP_PATH = /^\/api\/v3\/models\/([^/]+)\/inferences\/query\/([^/]+)\/?$/;
+const GROUND_TRUTH_PATH = /^\/api\/v3\/models\/([^/]+)\/inferences\/?$/;
 
 export async function startArthurReceiver(options: ArthurReceiverOptions): Promise<ArthurReceiver> {
   const state = new ReceiverState();
@@ -47,6 +51,7 @@ export async function startArthurReceiver(options: ArthurReceiverOptions): Promi
     url,
     port,
     received: (modelId) => state.received(modelId),
+    groundTruth: (modelId) => state.groundTruth.listGroundTruth(modelId),
     setFaults: (faults) => state.setFaults(faults),
     stats: () => structuredClone(state.stats),
     reset: () => state.reset(),
@@ -60,6 +65,9 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: UploadConte
   if (upload && req.method === 'POST') return handleUpload(req, res, modelIdOf(upload[1]!), ctx);
   const lookup = LOOKUP_PATH.exec(url.pathname);
   if (lookup && req.method === 'GET') return handleLookup(req, res, modelIdOf(lookup[1]!), lookup[2]!, ctx);
+  const groundTruth = GROUND_TRUTH_PATH.exec(url.pathname);
+  if (groundTruth && req.method === 'PATCH') return handleGroundTruthUpdate(req, res, modelIdOf(groundTruth[1]!), ctx);
+  if (url.pathname === '/__ground_truth' && req.method === 'GET') return listGroundTruth(res, url, ctx);
   if (await handleControl(req, res, url, ctx.state)) return;
   await drain(req);
   throw new HttpProblem(404, `no route for ${req.method} ${url.pathname}`);

@@ -1,4 +1,5 @@
 import { FingerprintSet } from '../../src/capture/index.js';
+import { GroundTruthStore } from '../arthur-ground-truth.js';
 import { HttpProblem } from './http.js';
 import type { FaultSpec, ReceivedInference, ReceiverStats } from './types.js';
 
@@ -21,9 +22,12 @@ export class ReceiverState {
   faults: PendingFault[] = [];
   private ids = new Map<string, FingerprintSet>();
   private stored = new Map<string, ReceivedInference[]>();
+  /** Ground truth PATCHed for inferences this receiver holds (GET /__ground_truth). */
+  readonly groundTruth = new GroundTruthStore();
   stats: ReceiverStats = freshStats();
 
   reset(): void {
+    this.groundTruth.reset();
     this.faults = [];
     this.ids = new Map();
     this.stored = new Map();

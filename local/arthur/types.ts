@@ -1,4 +1,5 @@
 /** What the Arthur-compatible receiver takes as options and gives back; docs/LOCAL.md describes its endpoints. */
+import type { StoredGroundTruth } from '../arthur-ground-truth.js';
 
 export interface ReceivedInference {
   partnerInferenceId: string;
@@ -57,6 +58,8 @@ export interface ArthurReceiver {
   url: string;
   port: number;
   received(modelId?: string): ReceivedInference[];
+  /** Ground truth it holds (what GET /__ground_truth?model=ID lists), in arrival order. */
+  groundTruth(modelId?: string): StoredGroundTruth[];
   setFaults(faults: FaultSpec | FaultSpec[]): void;
   stats(): ReceiverStats;
   reset(): void;

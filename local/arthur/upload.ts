@@ -57,7 +57,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, mo
 }
 
 /** Applies an injected fault; true when it answered (or cut) the request itself. */
-async function applyFault(fault: PendingFault, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+export async function applyFault(fault: PendingFault, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   if (fault.delayMs > 0) await sleep(fault.delayMs);
   if (fault.resetConnection) {
     req.socket.resetAndDestroy();

@@ -106,6 +106,17 @@ export class DynamoDbMappingStore implements MappingStore {
         remove.push(`#${field}`);
       }
     }
+    // The kind is stored only for ground truth: a capture item looks exactly as it did before kinds existed.
+    const groundTruth = input.kind === 'groundTruth';
+    names['#kind'] = 'kind';
+    names['#groundTruthAttributes'] = 'groundTruthAttributes';
+    if (groundTruth) {
+      set.push('#kind = :kind', '#groundTruthAttributes = :groundTruthAttributes');
+      values[':kind'] = 'groundTruth';
+      values[':groundTruthAttributes'] = [...(input.groundTruthAttributes ?? [])];
+    } else {
+      remove.push('#kind', '#groundTruthAttributes');
+    }
     let condition: string | undefined;
     if (options.expectedVersion !== undefined) {
       if (options.expectedVersion === 0) {
@@ -217,6 +228,15 @@ function toMappingItem(raw: Record<string, AttributeValue>): MappingItem {
     if (value === undefined) continue;
     if (typeof value !== 'string') throw invalid(`has a non-string ${field}`);
     if (value !== '') mapping[field] = value;
+  }
+  if (item.kind !== undefined && item.kind !== 'capture' && item.kind !== 'groundTruth') throw invalid('has a kind that is neither capture nor groundTruth');
+  if (item.kind === 'groundTruth') {
+    const attributes = item.groundTruthAttributes;
+    if (!Array.isArray(attributes) || attributes.length === 0 || !attributes.every((a) => typeof a === 'string' && a !== '')) {
+      throw invalid('is a groundTruth mapping without groundTruthAttributes (a non-empty list of names)');
+    }
+    mapping.kind = 'groundTruth';
+    mapping.groundTruthAttributes = attributes as string[];
   }
   if (typeof item.version === 'number') mapping.version = item.version;
   return mapping;

@@ -11,6 +11,10 @@ export interface MappingInput {
   tokenSecretArn?: string;
   organizationId?: string;
   description?: string;
+  /** Absent or `capture`: stored as absent. */
+  kind?: 'capture' | 'groundTruth';
+  /** Required by the admin API for kind `groundTruth`; stored as a list of strings. */
+  groundTruthAttributes?: string[];
 }
 
 /** One page of {@link MappingStore.listMappings}. */

@@ -12,6 +12,8 @@ export interface OpenedObject {
   body: Readable;
   /** From the GetObject answer; lets an upload announce its Content-Length instead of chunking. */
   contentLength?: number;
+  /** From the GetObject answer: a ground-truth label's timestamp when its key has no hour partition. */
+  lastModified?: Date;
 }
 
 export type OpenObject = (ref: ObjectRef) => Promise<OpenedObject>;
@@ -58,6 +60,6 @@ export function createObjectSource(s3: S3Client): OpenObject {
       throw new CaptureUnreadableError(`S3 returned no body for s3://${bucket}/${key}.`);
     }
     // In Node the SDK's body is an IncomingMessage, a Readable with the SDK's helpers mixed in.
-    return { body: out.Body as Readable, contentLength: out.ContentLength };
+    return { body: out.Body as Readable, contentLength: out.ContentLength, ...(out.LastModified ? { lastModified: out.LastModified } : {}) };
   };
 }

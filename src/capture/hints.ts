@@ -6,6 +6,9 @@ const HINTS: Record<ErrorCode, string> = {
     'each line must be one complete JSON record: a pretty-printed or truncated file (a copy cut off mid-record, a wrapped sample) must be turned back into one record per line',
   UNSUPPORTED_RECORD:
     'only real-time endpoint captures (captureData.endpointInput/endpointOutput) go to this integration; send ground truth and batch transform output to Arthur separately',
+  // Worded as ground-truth/hints.ts's (which imports this module, so it cannot be imported back).
+  WRONG_RECORD_KIND:
+    'captures and labels live under different prefixes: register the label prefix with a groundTruth mapping (mappings put PREFIX MODEL --ground-truth ATTR…) and the capture prefix with a capture mapping',
   MISSING_INPUT: 'enable both sides in the endpoint config: DataCaptureConfig.CaptureOptions = [{CaptureMode: Input}, {CaptureMode: Output}]',
   MISSING_OUTPUT: 'enable both sides in the endpoint config: DataCaptureConfig.CaptureOptions = [{CaptureMode: Input}, {CaptureMode: Output}]',
   MISSING_EVENT_ID: 'the record was not written by SageMaker Data Capture, or was edited: every capture carries eventMetadata.eventId',

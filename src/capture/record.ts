@@ -9,6 +9,7 @@ import {
   type JsonShape,
   type PayloadKind,
 } from './payload.js';
+import { partnerIdBase, wrongKindMessage } from './ground-truth/record.js';
 import type { AcceptedRecord, ErrorCode, Inference, RecordResult } from './types.js';
 
 type SideName = 'endpointInput' | 'endpointOutput';
@@ -123,7 +124,9 @@ export class CaptureChecker {
     }
     const captureData = record.captureData;
     if (record.groundTruthData !== undefined) {
-      throw new Rejection('UNSUPPORTED_RECORD', 'a ground-truth record (groundTruthData), not an endpoint capture');
+      // A label file under a capture mapping says which kind the mapping expects; a merged record (both) is neither.
+      if (captureData === undefined) throw new Rejection('WRONG_RECORD_KIND', wrongKindMessage('capture'));
+      throw new Rejection('UNSUPPORTED_RECORD', 'a Model Monitor merged record (captureData and groundTruthData), not an endpoint capture');
     }
     if (!isObject(captureData)) {
       throw new Rejection('UNSUPPORTED_RECORD', captureData === undefined ? 'no captureData: not a SageMaker Data Capture record' : `captureData is ${typeName(captureData)}, not an object`);
@@ -180,9 +183,7 @@ export class CaptureChecker {
       );
     }
 
-    const inferenceId = metadata.inferenceId;
-    const baseId =
-      typeof inferenceId === 'string' && inferenceId !== '' ? inferenceId : typeof inferenceId === 'number' && Number.isFinite(inferenceId) ? String(inferenceId) : eventId;
+    const baseId = partnerIdBase({ eventId, inferenceId: metadata.inferenceId });
     const first = this.seen.addRecord(baseId, countedIn.count, line);
     if (first !== undefined) {
       throw new Rejection('DUPLICATE_PARTNER_ID', `partner inference ID ${JSON.stringify(first.id)} was already used on line ${first.line}; IDs must be unique within a file`);

@@ -100,6 +100,8 @@ export function workflowInput(object: CaptureObject, match: RouteMatch): Workflo
     ...(mapping.arthurHost ? { arthurHost: mapping.arthurHost } : {}),
     ...(mapping.tokenSecretArn ? { tokenSecretArn: mapping.tokenSecretArn } : {}),
     ...(mapping.organizationId ? { organizationId: mapping.organizationId } : {}),
+    // Ground truth only: a capture mapping's input (and so its executions' names and inputs) stays as it was.
+    ...(mapping.kind === 'groundTruth' ? { kind: 'groundTruth' as const, groundTruthAttributes: [...(mapping.groundTruthAttributes ?? [])] } : {}),
   };
 }
 

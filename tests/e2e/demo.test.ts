@@ -20,4 +20,9 @@ it('npm start: every demo file ends in its expected state and Arthur holds every
   expect(states).toContain('not routed');
   expect(text).toMatch(/capture file not routed.*legacy-endpoint/);
   expect(text).toMatch(/Quarantined records[\s\S]*\.rejected\.jsonl/);
+  // The ground-truth step: three labels joined to captured partner IDs, the never-captured one refused.
+  expect(text).toMatch(/Ground truth: mapping labels\/fraud-detector\/ → model fraud \(kind groundTruth, attribute label\)/);
+  expect(text).toContain('ingestion record: PARTIAL, refused never-captured-demo-0001');
+  expect(text).toContain('a single-row record, a 2-row record and one for an inference never captured');
+  expect(text).toMatch(/Arthur holds ground truth for 3 partner IDs \(3 expected\): /);
 });

@@ -137,6 +137,33 @@ describe('mappings CRUD over HTTP', () => {
     expect((await h.api('PUT', '/mappings', { body: { prefix: 'org2/', modelId: MODEL_A, organizationId: 'acme' } })).status).toBe(400);
   });
 
+  it('keeps a ground-truth mapping with its attributes in order; putting it again without them makes it a capture mapping', async () => {
+    const body = { prefix: 'labels/fraud/', modelId: MODEL_A, kind: 'groundTruth', groundTruthAttributes: ['is_fraud', 'is_legit'] };
+    const created = await h.api('PUT', '/mappings', { body });
+    expect(created.status).toBe(201);
+    expect(created.body.mapping).toMatchObject({ kind: 'groundTruth', groundTruthAttributes: ['is_fraud', 'is_legit'] });
+    expect((await h.api('GET', path('labels/fraud/'))).body).toMatchObject({ kind: 'groundTruth', groundTruthAttributes: ['is_fraud', 'is_legit'] });
+    expect((await h.api('GET', '/mappings')).body.items).toEqual([expect.objectContaining({ prefix: 'labels/fraud/', kind: 'groundTruth' })]);
+    const replaced = await h.api('PUT', '/mappings', { body: { prefix: 'labels/fraud/', modelId: MODEL_A } });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.mapping).not.toHaveProperty('kind');
+    expect(replaced.body.mapping).not.toHaveProperty('groundTruthAttributes');
+  });
+
+  it.each([
+    ['groundTruth without attributes', { kind: 'groundTruth' }, 'groundTruthAttributes'],
+    ['attributes without the groundTruth kind', { groundTruthAttributes: ['label'] }, 'groundTruthAttributes'],
+    ['attributes on a capture mapping', { kind: 'capture', groundTruthAttributes: ['label'] }, 'groundTruthAttributes'],
+    ['an empty attribute list', { kind: 'groundTruth', groundTruthAttributes: [] }, 'groundTruthAttributes'],
+    ['a repeated attribute', { kind: 'groundTruth', groundTruthAttributes: ['a', 'a'] }, 'groundTruthAttributes'],
+    ['an unknown kind', { kind: 'labels', groundTruthAttributes: ['a'] }, 'kind'],
+  ])('refuses %s (400 naming the field)', async (_name, extra, field) => {
+    const response = await h.api('PUT', '/mappings', { body: { prefix: 'labels/x/', modelId: MODEL_A, ...extra } });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(response.body)).toContain(field);
+    expect((await h.api('GET', path('labels/x/'))).status).toBe(404);
+  });
+
   it('accepts the HTTP API v2 event the README gives to `serverless invoke -f admin`', async () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const data = /serverless invoke[^\n]* -f admin --data '([\s\S]*?)'\n/.exec(readme)?.[1];

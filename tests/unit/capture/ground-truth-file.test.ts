@@ -76,9 +76,10 @@ describe('checkGroundTruthFile', () => {
 });
 
 describe('the capture side meets a label file', () => {
-  it('still rejects ground-truth records (today as UNSUPPORTED_RECORD, see docs/ground-truth.md for WRONG_RECORD_KIND)', async () => {
+  it('rejects ground-truth records as WRONG_RECORD_KIND, saying the mapping expects captures', async () => {
     const report = await checkCaptureFile(Readable.from([label('1', 'e-1')]));
-    expect(report.errors[0]).toMatchObject({ code: 'UNSUPPORTED_RECORD' });
+    expect(report.errors[0]).toMatchObject({ code: 'WRONG_RECORD_KIND' });
+    expect(report.errors[0]!.message).toContain('expects endpoint captures (kind capture)');
   });
 });
 

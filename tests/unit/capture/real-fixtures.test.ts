@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { checkCaptureFile, type ErrorCode } from '../../../src/capture/index.js';
 
-const DIR = new URL('../../../../shared/fixtures/real/', import.meta.url);
+// REAL_FIXTURES_DIR points elsewhere (e.g. from a worktree), as in ground-truth-file.test.ts.
+const DIR = process.env.REAL_FIXTURES_DIR ? new URL(`file://${process.env.REAL_FIXTURES_DIR.replace(/\/?$/, '/')}`) : new URL('../../../../shared/fixtures/real/', import.meta.url);
 const present = existsSync(DIR);
 if (!present) console.warn(`skipped: real capture fixtures not found at ${DIR.pathname} (they live beside the project, not in it)`);
 const maybe = present ? describe : describe.skip;
@@ -29,8 +30,8 @@ const VERDICTS: Record<string, Verdict> = {
   '01_sdk-legacy_json-instances_predictions.jsonl': { valid: false, records: 2, inferences: 0, codes: all(2, 'BAD_JSON_SHAPE') },
   // The SDK's test file leaves inferenceTime as the template "{%s}".
   '02_sdk_csv-xgb-style_templated-time.jsonl': { valid: false, records: 44, inferences: 0, codes: all(44, 'BAD_INFERENCE_TIME') },
-  // Ground truth, not endpoint captures.
-  '02b_sdk_groundtruth-actuals_companion.jsonl': { valid: false, records: 44, inferences: 0, codes: all(44, 'UNSUPPORTED_RECORD') },
+  // Ground truth, not endpoint captures: the capture checker says which kind it is.
+  '02b_sdk_groundtruth-actuals_companion.jsonl': { valid: false, records: 44, inferences: 0, codes: all(44, 'WRONG_RECORD_KIND') },
   '03_sme_xgboost-churn_csv.jsonl': {
     valid: true, records: 3, inferences: 3, codes: [],
     ids: ['f04a8538-696c-4648-8064-8b680b2e3318', '4f301857-49c9-44d1-b275-ba0ab7767033', '9827355a-ac22-40f4-9748-539e03db6c2a'],

@@ -8,7 +8,8 @@ describe('a record that breaks one rule gets that rule\'s code', () => {
   const cases: Array<[string, string, ErrorCode]> = [
     ['a line that is not JSON', '{"captureData": {', 'MALFORMED_JSON'],
     ['a JSON array instead of a record', '[1, 2]', 'UNSUPPORTED_RECORD'],
-    ['a ground-truth record', JSON.stringify({ groundTruthData: { data: '1', encoding: 'CSV' }, eventMetadata: { eventId: 'x', inferenceTime: '2024-01-19T19:27:57Z' } }), 'UNSUPPORTED_RECORD'],
+    ['a ground-truth record (the mapping expects captures)', JSON.stringify({ groundTruthData: { data: '1', encoding: 'CSV' }, eventMetadata: { eventId: 'x', inferenceTime: '2024-01-19T19:27:57Z' } }), 'WRONG_RECORD_KIND'],
+    ['a Model Monitor merged record (both kinds)', patched(csvRecord(), (r) => { r.groundTruthData = { data: '1', encoding: 'CSV' }; }), 'UNSUPPORTED_RECORD'],
     ['a batch transform record', JSON.stringify({ captureData: { batchTransformOutput: { data: '{}', encoding: 'JSON' } }, eventMetadata: { eventId: 'x' } }), 'UNSUPPORTED_RECORD'],
     ['a record without captureData', JSON.stringify({ eventMetadata: { eventId: 'x' } }), 'UNSUPPORTED_RECORD'],
     ['no endpointInput', patched(csvRecord(), (r) => delete r.captureData.endpointInput), 'MISSING_INPUT'],

@@ -29,15 +29,15 @@ describe('capture-router validate', () => {
     expect(code).toBe(0);
     expect(out.map((l) => JSON.parse(l))).toEqual([
       {
-        file: `${FIX}/csv-fraud-scores.jsonl`, valid: true, records: 3, inferences: 3, errors: [], normalized: false,
+        file: `${FIX}/csv-fraud-scores.jsonl`, valid: true, records: 3, inferences: 3, errors: [], normalized: false, kind: 'capture',
         partnerInferenceIds: ['0b7d4c1e-5a2f-4e0b-9d63-1f2a3b4c5d6e', '1c8e5d2f-6b3a-4f1c-8e74-2a3b4c5d6e7f', '2d9f6e3a-7c4b-4a2d-9f85-3b4c5d6e7f80'],
       },
       {
-        file: `${FIX}/jsonlines-batch.jsonl`, valid: true, records: 1, inferences: 2, errors: [], normalized: true,
+        file: `${FIX}/jsonlines-batch.jsonl`, valid: true, records: 1, inferences: 2, errors: [], normalized: true, kind: 'capture',
         partnerInferenceIds: ['83f5c490-d2b1-4083-b5eb-91a2b3c4d5e6_0', '83f5c490-d2b1-4083-b5eb-91a2b3c4d5e6_1'],
       },
     ]);
-    expect(Object.keys(JSON.parse(out[0]))).toEqual(['file', 'valid', 'records', 'inferences', 'partnerInferenceIds', 'errors', 'normalized']);
+    expect(Object.keys(JSON.parse(out[0]))).toEqual(['file', 'valid', 'records', 'inferences', 'partnerInferenceIds', 'errors', 'normalized', 'kind']);
   });
 
   it('exits 1 when any file is invalid, listing each error with its line and code', async () => {
@@ -153,6 +153,48 @@ describe('capture-router validate', () => {
     expect(rejected[0].record).toBe(readFileSync(`${FIX}/mixed-bad-records.jsonl`, 'utf8').split('\n')[1]);
     const decoded = await run('validate', '--json', join(out, 'base64-csv-and-json.jsonl'));
     expect(JSON.parse(decoded.out[0])).toMatchObject({ valid: true, normalized: false, inferences: 3 });
+  });
+});
+
+describe('capture-router validate on ground-truth label files', () => {
+  const label = (data: string, eventId: string, encoding = 'CSV') => JSON.stringify({ groundTruthData: { data, encoding }, eventMetadata: { eventId }, eventVersion: '0' });
+  const write = (name: string, lines: string[]) => {
+    const file = join(dir, name);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    return file;
+  };
+
+  it('recognises a label file by its first record and prints its verdict as JSON, partner IDs included', async () => {
+    const file = write('labels-ok.jsonl', [label('1', 'e-1'), label('0\n1', 'e-2')]);
+    const { code, out } = await run('validate', '--json', file);
+    expect(code).toBe(0);
+    expect(JSON.parse(out[0]!)).toEqual({ file, kind: 'groundTruth', valid: true, records: 2, labels: 3, partnerInferenceIds: ['e-1', 'e-2_0', 'e-2_1'], errors: [] });
+  });
+
+  it('explains a malformed label file: findings grouped by code, each with an example and its fix', async () => {
+    const file = write('labels-bad.jsonl', [label('1,0', 'e-1'), label('1', 'e-2'), '{"groundTruthData": {"data": "1"', label('1', ''), label('1,0,1', 'e-3'), label('1,0,1', 'e-4')]);
+    const { code, out } = await run('validate', file, '--ground-truth', 'cat', 'dog');
+    expect(code).toBe(1);
+    expect(out[0]).toBe(`✘ ${file}: 5 of 6 ground-truth records invalid — 1 label would be sent, 5 records quarantined`);
+    const codes = out.filter((l) => /^ {2}[A-Z_]+ ×\d+ {2}lines? /.test(l)).map((l) => l.trim().split(/\s+/).slice(0, 3).join(' '));
+    expect(codes).toEqual(['GT_COLUMN_COUNT ×3 lines', 'GT_MALFORMED_JSON ×1 line', 'GT_MISSING_EVENT_ID ×1 line']);
+    expect(out.join('\n')).toContain('fix: each CSV row holds one value per ground-truth attribute of the mapping, in order');
+    expect(out).toContain('  GT_COLUMN_COUNT ×3  lines 2, 5–6');
+  });
+
+  it('with --ground-truth, a capture file is WRONG_RECORD_KIND on every record, saying a ground-truth mapping expects labels', async () => {
+    const { code, out } = await run('validate', '--json', '--ground-truth', 'label', '--', `${FIX}/csv-fraud-scores.jsonl`);
+    expect(code).toBe(1);
+    const report = JSON.parse(out[0]!);
+    expect(report).toMatchObject({ kind: 'groundTruth', valid: false, records: 3, labels: 0 });
+    expect(report.errors.map((e: { code: string }) => e.code)).toEqual(['WRONG_RECORD_KIND', 'WRONG_RECORD_KIND', 'WRONG_RECORD_KIND']);
+    expect(report.errors[0].message).toContain('expects ground-truth records');
+  });
+
+  it('--ground-truth with no attribute name is a usage error', async () => {
+    const { code, err } = await run('validate', '--ground-truth', '--json', `${FIX}/csv-fraud-scores.jsonl`);
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/--ground-truth takes/);
   });
 });
 

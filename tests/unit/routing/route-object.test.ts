@@ -79,6 +79,23 @@ function deps(items: MappingItem[], extra: Partial<RouteObjectDeps> = {}) {
   return { routeDeps, lookups, started, lines, metrics };
 }
 
+describe('planExecution for a ground-truth mapping', () => {
+  const object = { bucket: 'b', key: 'labels/2024/01/19/19/l.jsonl', etag: 'e', size: 5 };
+  it('carries kind and the attributes, in order, after the fields a capture input has', () => {
+    const match = { prefix: 'labels/', mapping: mapping('labels/', { kind: 'groundTruth', groundTruthAttributes: ['b', 'a'] }) };
+    const { input } = planExecution(object, match);
+    expect(Object.keys(input)).toEqual(['bucket', 'key', 'etag', 'size', 'modelId', 'mappingPrefix', 'kind', 'groundTruthAttributes']);
+    expect(input).toMatchObject({ kind: 'groundTruth', groundTruthAttributes: ['b', 'a'] });
+  });
+
+  it('leaves a capture mapping\'s input (and so its execution name) as it was, with or without kind: capture', () => {
+    const plain = planExecution(object, { prefix: 'labels/', mapping: mapping('labels/') });
+    const explicit = planExecution(object, { prefix: 'labels/', mapping: mapping('labels/', { kind: 'capture' }) });
+    expect(explicit).toEqual(plain);
+    expect(plain.input).not.toHaveProperty('kind');
+  });
+});
+
 describe('routeObject', () => {
   it('starts the planned execution, passing the version the source gave', async () => {
     const h = deps([mapping('m/')]);
