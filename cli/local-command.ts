@@ -13,7 +13,11 @@ Objects put under bucket "datacapture" are routed, validated and uploaded as in 
   --arthur-host URL    upload to this Arthur instead of the local receiver (needs --arthur-token-env)
   --arthur-token-env V the environment variable holding the token UploadPart sends (a token never goes on the
                        command line, where other users see it in the process list); default: a generated token
-                       for the local receiver`;
+                       for the local receiver
+  --execution-retention S  seconds an ended execution's name stays taken (AWS: 90 days, the default)
+  --max-part-records N --max-part-bytes N
+                       ValidateCapture's part limits, as the deploy params maxPartRecords/maxPartBytes
+                       (default 10,000 records, 10 MiB)`;
 
 export interface LocalCommandOptions {
   /** Resolves when the stack should stop. Default: the first SIGINT or SIGTERM. */
@@ -36,6 +40,10 @@ export async function runLocal(argv: string[], io: Io, options: LocalCommandOpti
     arthurToken: args.arthurToken,
     rootDir: packageRoot(),
     log: io.out,
+    ...(args.executionRetentionSeconds !== undefined ? { executionRetentionSeconds: args.executionRetentionSeconds } : {}),
+    ...(args.maxPartRecords !== undefined || args.maxPartBytes !== undefined
+      ? { partLimits: { maxRecords: args.maxPartRecords ?? 10_000, maxBytes: args.maxPartBytes ?? 10 * 1024 * 1024 } }
+      : {}),
   });
   const { endpoints, env } = stack;
   io.out(
@@ -68,6 +76,16 @@ interface LocalArgs {
   dataDir?: string;
   arthurHost?: string;
   arthurToken?: string;
+  executionRetentionSeconds?: number;
+  maxPartRecords?: number;
+  maxPartBytes?: number;
+}
+
+/** A whole number from `min` up, or a usage error naming the flag. */
+function wholeNumber(flag: string, raw: string, min: number): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`local: ${flag} must be a whole number of at least ${min}, got "${raw}"`);
+  return n;
 }
 
 function parseArgs(argv: string[]): LocalArgs {
@@ -94,6 +112,15 @@ function parseArgs(argv: string[]): LocalArgs {
       }
       case '--data-dir':
         args.dataDir = value();
+        break;
+      case '--execution-retention':
+        args.executionRetentionSeconds = wholeNumber(flag, value(), 0);
+        break;
+      case '--max-part-records':
+        args.maxPartRecords = wholeNumber(flag, value(), 1);
+        break;
+      case '--max-part-bytes':
+        args.maxPartBytes = wholeNumber(flag, value(), 1);
         break;
       case '--arthur-host':
         args.arthurHost = value();
