@@ -65,7 +65,13 @@ export function localFunctionEnv(config: LocalTaskConfig): Record<'validate' | '
     },
     // No cache: a mapping put a moment ago must route the next file, as the admin API's users expect locally.
     router: { MAPPINGS_TABLE: names.mappingsTable, STATE_MACHINE_ARN: config.stateMachineArn, MAPPING_CACHE_TTL_SECONDS: '0' },
-    admin: { MAPPINGS_TABLE: names.mappingsTable, STATE_MACHINE_ARN: config.stateMachineArn, CAPTURE_BUCKET: names.captureBucket, ARTHUR_HOST_ALLOWLIST: allowlist },
+    admin: {
+      MAPPINGS_TABLE: names.mappingsTable,
+      INGESTIONS_TABLE: names.ingestionsTable,
+      STATE_MACHINE_ARN: config.stateMachineArn,
+      CAPTURE_BUCKET: names.captureBucket,
+      ARTHUR_HOST_ALLOWLIST: allowlist,
+    },
   };
 }
 
