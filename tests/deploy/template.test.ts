@@ -192,6 +192,8 @@ describe('IAM', () => {
     const bucket = label === 'created bucket' ? 'capture-router-dev-datacapture' : 'acme-sagemaker-captures';
     expect(resourcesFor(s, 's3:GetObject')).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}/*` }]);
     expect(resourcesFor(s, 's3:PutObject')).toEqual([{ 'Fn::Sub': '${ArtifactsBucket.Arn}/captures/*' }]);
+    // A streamed quarantine is a multipart upload, aborted on failure: only under the artifacts' captures/.
+    expect(resourcesFor(s, 's3:AbortMultipartUpload')).toEqual([{ 'Fn::Sub': '${ArtifactsBucket.Arn}/captures/*' }]);
   });
 
   it.each(CONFIGS)('lets upload read parts and the Arthur token secrets only: no DynamoDB, no writes (%s)', (label) => {
