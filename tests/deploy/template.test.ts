@@ -224,10 +224,10 @@ describe('IAM', () => {
   });
 
   it('lets upload decrypt a token secret under a customer key only with that key, only through Secrets Manager', () => {
-    const statement = roleStatements(existing.template, 'UploadRole').find((st: any) => st.Resource === EXISTING.arthurTokenSecretKmsKeyArn);
+    const statement = roleStatements(existing.template, 'UploadRole').find((st) => st.Resource[0] === EXISTING.arthurTokenSecretKmsKeyArn);
     expect(statement).toMatchObject({
       Effect: 'Allow',
-      Action: 'kms:Decrypt',
+      Action: ['kms:Decrypt'],
       Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } },
     });
     expect(existing.template.Conditions!.HasTokenSecretKmsKey).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [EXISTING.arthurTokenSecretKmsKeyArn, ''] }] });
