@@ -62,3 +62,31 @@ describe('the 256 KiB state payload quota', () => {
     expect(record).toBeUndefined();
   });
 });
+
+describe('execution-name retention with the ledger', () => {
+  it('with names kept 3 s, a replay after they expired starts nothing and sends nothing: the ledger says delivered', async () => {
+    const short = await startLocalStack({ portBase: 0, retryIntervalMs: 0, log: () => undefined, executionRetentionSeconds: 3 });
+    try {
+      await short.putMapping(PREFIX, MODEL);
+      const s3 = stackS3(short);
+      for (let n = 0; n < 3; n++) {
+        await s3.send(new PutObjectCommand({ Bucket: short.captureBucket, Key: `${PREFIX}AllTraffic/2026/12/02/06/f-${n}.jsonl`, Body: `${generator.line().text}\n` }));
+      }
+      s3.destroy();
+      await short.waitForIdle();
+      expect(short.sfn.executions().map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+      const sent = short.receiver!.received(MODEL).length;
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      // Step Functions has forgotten them: listed no more, and their names could start anew.
+      expect(short.sfn.executions()).toHaveLength(0);
+      const response = await fetch(`${short.endpoints.admin}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prefix: PREFIX }) });
+      const replay = (await response.json()) as { listed: number; started: number; alreadyDelivered: number };
+      await short.waitForIdle();
+      expect({ status: response.status, listed: replay.listed, started: replay.started, alreadyDelivered: replay.alreadyDelivered }).toEqual({ status: 200, listed: 3, started: 0, alreadyDelivered: 3 });
+      expect(short.sfn.executions()).toHaveLength(0);
+      expect(short.receiver!.received(MODEL)).toHaveLength(sent);
+    } finally {
+      await short.close();
+    }
+  }, 60_000);
+});
