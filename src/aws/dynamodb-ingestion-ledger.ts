@@ -1,4 +1,4 @@
-import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, type AttributeValue, type BatchGetItemCommandOutput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IngestionLedgerError, type IngestionLedger, type LedgerEntry } from '../routing/ingestion-ledger.js';
 
 /** DynamoDB's limit of keys per BatchGetItem request. */
@@ -28,7 +28,7 @@ export class DynamoDbIngestionLedger implements IngestionLedger {
     let pending: Array<Record<string, AttributeValue>> = keys.map((objectKey) => ({ objectKey: { S: objectKey } }));
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > this.maxAttempts) throw new IngestionLedgerError(`${this.tableName}: ${pending.length} keys left unprocessed after ${this.maxAttempts} BatchGetItem requests`);
-      let output;
+      let output: BatchGetItemCommandOutput;
       try {
         output = await this.client.send(
           new BatchGetItemCommand({

@@ -107,7 +107,9 @@ describe('the quarantine of a file of mostly bad records', () => {
       openArtifactUpload: createArtifactUpload(client, 'artifacts'),
       openObject: async (request) => {
         const opened = await source(request);
-        opened.body.on('data', (chunk: Buffer) => void (bytesRead += chunk.length));
+        opened.body.on('data', (chunk: Buffer) => {
+          bytesRead += chunk.length;
+        });
         return opened;
       },
     };

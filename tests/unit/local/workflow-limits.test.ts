@@ -32,7 +32,12 @@ describe('a Lambda task past its serverless.yml timeout', () => {
     let calls = 0;
     const runner = createWorkflowRunner({
       definitionPath,
-      tasks: { Work: () => ((calls += 1), new Promise(() => undefined)) },
+      tasks: {
+        Work: () => {
+          calls += 1;
+          return new Promise(() => undefined);
+        },
+      },
       lambdaTimeouts: { Work: 1 },
       retryIntervalOverrides: 0,
     });
@@ -48,7 +53,12 @@ describe('a Lambda task past its serverless.yml timeout', () => {
     let remaining = -1;
     const runner = createWorkflowRunner({
       definitionPath,
-      tasks: { Work: (_input: unknown, context?: TaskContext) => ((remaining = context!.getRemainingTimeInMillis()), { ok: true }) },
+      tasks: {
+        Work: (_input: unknown, context?: TaskContext) => {
+          remaining = context!.getRemainingTimeInMillis();
+          return { ok: true };
+        },
+      },
       lambdaTimeouts: { Work: 300 },
     });
     expect((await runner.run('context', {})).status).toBe('SUCCEEDED');
