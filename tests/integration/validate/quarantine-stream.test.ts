@@ -53,10 +53,14 @@ async function peakRetainedHeap<T>(work: () => Promise<T>): Promise<{ result: T;
   };
   const baseline = retained();
   let peak = 0;
+  let samples = 0;
+  // A full GC costs tens of milliseconds in a busy worker: a few samples, never back to back, at most 20.
   const timer = setInterval(() => {
+    if (++samples > 20) return clearInterval(timer);
     gc();
     peak = Math.max(peak, retained() - baseline);
-  }, 100);
+  }, 250);
+  timer.unref();
   try {
     const result = await work();
     return { result, peak };
