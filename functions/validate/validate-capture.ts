@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Writable, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CaptureNormalizer, PartSplitter, type PartBody, type PartLimits } from '../../src/capture/index.js';
 import type { Part, ValidationResult, WorkflowInput } from '../../src/contracts.js';
@@ -74,7 +74,7 @@ export async function validateCapture(input: WorkflowInput, deps: ValidateDeps):
     },
   });
   try {
-    await Promise.all([pipeline(body, normalizer, new PartSplitter(deps.limits), sink), quarantine.drained]);
+    await Promise.all([pipeline(body, quarantine.gate(), normalizer, new PartSplitter(deps.limits), sink), quarantine.drained]);
   } catch (err) {
     await quarantine.abort();
     throw storageError(err, `reading s3://${input.bucket}/${input.key}, writing its parts or its quarantine to s3://${deps.artifactsBucket}`);
@@ -147,17 +147,32 @@ function openQuarantine(deps: ValidateDeps, key: string): ArtifactUpload {
  */
 class QuarantineWriter {
   private upload: ArtifactUpload | undefined;
+  private writing: Promise<void> = Promise.resolve();
   /** Settles when every rejected record has been handed to the upload (rejects if an upload failed). */
   readonly drained: Promise<void>;
 
+  /**
+   * A pass-through for the capture's bytes that holds each chunk while a quarantine write is in flight: the
+   * normalizer does not wait for its rejected stream, so this is what keeps a slow upload from piling records up.
+   */
+  gate(): Transform {
+    return new Transform({
+      transform: (chunk, _encoding, done) => {
+        this.writing.then(
+          () => done(null, chunk),
+          () => done(null, chunk),
+        );
+      },
+    });
+  }
+
   constructor(rejected: Readable, open: () => ArtifactUpload) {
     this.drained = new Promise<void>((resolve, reject) => {
-      let writing: Promise<void> = Promise.resolve();
       rejected.on('data', (chunk: Buffer) => {
         this.upload ??= open();
         const upload = this.upload;
         rejected.pause();
-        writing = writing.then(() => upload.write(chunk)).then(
+        this.writing = this.writing.then(() => upload.write(chunk)).then(
           () => void rejected.resume(),
           (err: unknown) => {
             rejected.destroy();
@@ -165,8 +180,8 @@ class QuarantineWriter {
           },
         );
       });
-      rejected.once('end', () => void writing.then(resolve, reject));
-      rejected.once('close', () => void writing.then(resolve, reject));
+      rejected.once('end', () => void this.writing.then(resolve, reject));
+      rejected.once('close', () => void this.writing.then(resolve, reject));
       rejected.once('error', reject);
     });
     // A pipeline failure is reported by the pipeline; this promise must not become an unhandled rejection.
