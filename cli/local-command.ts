@@ -16,7 +16,11 @@ Objects put under bucket "datacapture" are routed, validated and uploaded as in 
                        command line, where other users see it in the process list); default: a generated token
                        for the local receiver
   --arthur-org-id ID   send Arthur-Organization-ID: ID with every request (Arthur requires it where the account
-                       has several organizations); the local receiver then requires it too`;
+                       has several organizations); the local receiver then requires it too
+  --execution-retention S  seconds an ended execution's name stays taken (AWS: 90 days, the default)
+  --max-part-records N --max-part-bytes N
+                       ValidateCapture's part limits, as the deploy params maxPartRecords/maxPartBytes
+                       (default 10,000 records, 10 MiB)`;
 
 export interface LocalCommandOptions {
   /** Resolves when the stack should stop. Default: the first SIGINT or SIGTERM. */
@@ -40,6 +44,10 @@ export async function runLocal(argv: string[], io: Io, options: LocalCommandOpti
     arthurOrganizationId: args.arthurOrgId,
     rootDir: packageRoot(),
     log: io.out,
+    ...(args.executionRetentionSeconds !== undefined ? { executionRetentionSeconds: args.executionRetentionSeconds } : {}),
+    ...(args.maxPartRecords !== undefined || args.maxPartBytes !== undefined
+      ? { partLimits: { maxRecords: args.maxPartRecords ?? 10_000, maxBytes: args.maxPartBytes ?? 10 * 1024 * 1024 } }
+      : {}),
   });
   const { endpoints, env } = stack;
   io.out(
@@ -73,6 +81,16 @@ interface LocalArgs {
   arthurHost?: string;
   arthurToken?: string;
   arthurOrgId?: string;
+  executionRetentionSeconds?: number;
+  maxPartRecords?: number;
+  maxPartBytes?: number;
+}
+
+/** A whole number from `min` up, or a usage error naming the flag. */
+function wholeNumber(flag: string, raw: string, min: number): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`local: ${flag} must be a whole number of at least ${min}, got "${raw}"`);
+  return n;
 }
 
 function parseArgs(argv: string[]): LocalArgs {
@@ -99,6 +117,15 @@ function parseArgs(argv: string[]): LocalArgs {
       }
       case '--data-dir':
         args.dataDir = value();
+        break;
+      case '--execution-retention':
+        args.executionRetentionSeconds = wholeNumber(flag, value(), 0);
+        break;
+      case '--max-part-records':
+        args.maxPartRecords = wholeNumber(flag, value(), 1);
+        break;
+      case '--max-part-bytes':
+        args.maxPartBytes = wholeNumber(flag, value(), 1);
         break;
       case '--arthur-host':
         args.arthurHost = value();

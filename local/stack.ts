@@ -21,6 +21,7 @@ import { Closers } from './closers.js';
 import { startConsoleService } from './console-service.js';
 import { type DynamoDbService, startDynamoDbService } from './dynamodb/service.js';
 import type { DeadLetter as AsyncDeadLetter } from './lambda/async-invoker.js';
+import { readFunctionLimits } from './lambda/function-limits.js';
 import { type RouterService, startRouterService } from './lambda/router-service.js';
 import { type S3Service, startS3Service } from './s3/service.js';
 import type { SfnEndpoint } from './sfn/index.js';
@@ -79,6 +80,18 @@ export interface LocalStackOptions {
   uploadTimeoutMs?: number;
   /** ValidateCapture's part limits. Default the deployed ones: 10 MiB, 10,000 records. */
   partLimits?: { maxBytes: number; maxRecords: number };
+  /**
+   * Seconds after an execution ends that its name stays taken in the local Step Functions endpoint; then a
+   * StartExecution with it starts anew, as in AWS after 90 days (the default). `--execution-retention`.
+   */
+  executionRetentionSeconds?: number;
+  /**
+   * The Lambda timeout in seconds of ValidateCapture's and UploadPart's functions. Default: serverless.yml's
+   * `functions.validate.timeout` and `functions.upload.timeout`; a task past it fails as a timed-out Lambda does.
+   */
+  lambdaTimeouts?: { validate?: number; upload?: number };
+  /** Step Functions' payload quota on every state (default 262,144 bytes, as AWS); `false` turns it off. */
+  payloadLimitBytes?: number | false;
   /**
    * Fault injection for the reliability tests: called before every DynamoDB call of the stack (the router's
    * BatchGetItem, the workflow's PutItem…) with the command's name; an error returned is thrown instead of the call.
@@ -178,6 +191,9 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
       dynamodb: dynamodb.client,
       ...(options.retryIntervalMs !== undefined ? { retryIntervalMs: options.retryIntervalMs } : {}),
       ...(options.sfnHistoryLimit !== undefined ? { historyLimit: options.sfnHistoryLimit } : {}),
+      ...(options.executionRetentionSeconds !== undefined ? { executionRetentionSeconds: options.executionRetentionSeconds } : {}),
+      lambdaTimeouts: taskTimeouts(ctx),
+      ...(options.payloadLimitBytes !== undefined ? { payloadLimitBytes: options.payloadLimitBytes } : {}),
       ...ctx.dataDir,
     },
     closers,
@@ -215,6 +231,19 @@ async function startControlPlanes(ctx: StackContext, closers: Closers): Promise<
   const secrets = await startSecretsManager({ port: ctx.port(8), region: LOCAL_REGION, accountId: LOCAL_ACCOUNT });
   closers.add(() => secrets.close());
   return { lambda: lambda.url, sagemaker: sagemaker.url, secretsmanager: secrets.url };
+}
+
+/** The Lambda task states' timeouts, by state name: the options' or serverless.yml's. */
+function taskTimeouts(ctx: StackContext): Record<string, number> {
+  const deployed = readFunctionLimits(join(ctx.root, 'serverless.yml'));
+  const own = ctx.options.lambdaTimeouts ?? {};
+  const pick = (fn: 'validate' | 'upload') => own[fn] ?? deployed[fn]?.timeoutSeconds;
+  const timeouts: Record<string, number> = {};
+  const validate = pick('validate');
+  const upload = pick('upload');
+  if (validate !== undefined) timeouts.ValidateCapture = validate;
+  if (upload !== undefined) timeouts.UploadPart = upload;
+  return timeouts;
 }
 
 async function startStorage(ctx: StackContext, closers: Closers): Promise<{ s3: S3Service; dynamodb: DynamoDbService }> {

@@ -17,7 +17,7 @@ import type { UploadPartEvent, UploadPartResult, ValidationResult, WorkflowInput
 import { lineTelemetry } from '../src/observability/telemetry.js';
 import type { MappingResolver } from '../src/routing/mapping-resolver.js';
 import type { StackNames } from './stack-names.js';
-import type { TaskFunction } from './workflow-runner.js';
+import type { TaskContext, TaskFunction } from './workflow-runner.js';
 
 /** The router starts executions through the real SFN protocol: `sfn` points at the local endpoint. */
 export type LocalTaskClients = Pick<AwsClients, 's3' | 'dynamodb' | 'sfn'>;
@@ -38,8 +38,8 @@ export interface LocalTaskConfig {
 }
 
 export interface LocalTasks {
-  validate: (input: WorkflowInput) => Promise<ValidationResult>;
-  upload: (event: UploadPartEvent) => Promise<UploadPartResult>;
+  validate: (input: WorkflowInput, context?: TaskContext) => Promise<ValidationResult>;
+  upload: (event: UploadPartEvent, context?: TaskContext) => Promise<UploadPartResult>;
   router: RouteEventDeps;
   /** The router function: one S3 notification in, its summary out; throws to be retried. */
   route: (event: S3Event) => Promise<RouteSummary>;
@@ -68,12 +68,24 @@ export function localFunctionEnv(config: LocalTaskConfig): Record<'validate' | '
     },
     // No cache: a mapping put a moment ago must route the next file, as the admin API's users expect locally.
     router: { MAPPINGS_TABLE: names.mappingsTable, STATE_MACHINE_ARN: config.stateMachineArn, MAPPING_CACHE_TTL_SECONDS: '0' },
-    admin: { MAPPINGS_TABLE: names.mappingsTable, STATE_MACHINE_ARN: config.stateMachineArn, CAPTURE_BUCKET: names.captureBucket, ARTHUR_HOST_ALLOWLIST: allowlist },
+    admin: {
+      MAPPINGS_TABLE: names.mappingsTable,
+      INGESTIONS_TABLE: names.ingestionsTable,
+      STATE_MACHINE_ARN: config.stateMachineArn,
+      CAPTURE_BUCKET: names.captureBucket,
+      ARTHUR_HOST_ALLOWLIST: allowlist,
+    },
   };
 }
 
-/** A Lambda context for an in-process invocation: no deadline (the workflow state's TimeoutSeconds bounds it). */
-const LOCAL_CONTEXT = { functionName: '', awsRequestId: 'local' } as unknown as Context;
+/**
+ * A Lambda context for an in-process invocation: the deadline of the function's serverless.yml timeout when the
+ * runner gives one (middy then throws its TimeoutError just before it, as in AWS), otherwise none.
+ */
+function lambdaContext(task?: TaskContext): Context {
+  const base = { functionName: '', awsRequestId: 'local' };
+  return (task ? { ...base, getRemainingTimeInMillis: () => task.getRemainingTimeInMillis() } : base) as unknown as Context;
+}
 
 export function buildLocalTasks(clients: LocalTaskClients, config: LocalTaskConfig): LocalTasks {
   const env = localFunctionEnv(config);
@@ -86,8 +98,8 @@ export function buildLocalTasks(clients: LocalTaskClients, config: LocalTaskConf
   const router = buildRouterDeps(readRouterConfig(env.router), clients, { telemetry: telemetry('router') });
   const mappingStore = new DynamoDbMappingStore(clients.dynamodb, config.names.mappingsTable);
   return {
-    validate: (input) => validate(input, LOCAL_CONTEXT),
-    upload: (event) => upload(event, LOCAL_CONTEXT),
+    validate: (input, context) => validate(input, lambdaContext(context)),
+    upload: (event, context) => upload(event, lambdaContext(context)),
     router,
     route: (event) => routeEvent(event, router),
     admin: buildAdminDeps(readAdminConfig(env.admin), clients, { store: mappingStore, starter: router.starter, telemetry: telemetry('admin') }),
@@ -102,7 +114,7 @@ export function buildLocalTasks(clients: LocalTaskClients, config: LocalTaskConf
  */
 export function workflowTaskStates(tasks: () => LocalTasks): Record<string, TaskFunction> {
   return {
-    ValidateCapture: (input: WorkflowInput) => tasks().validate(input),
-    UploadPart: (event: UploadPartEvent) => tasks().upload(event),
+    ValidateCapture: (input: WorkflowInput, context?: TaskContext) => tasks().validate(input, context),
+    UploadPart: (event: UploadPartEvent, context?: TaskContext) => tasks().upload(event, context),
   };
 }

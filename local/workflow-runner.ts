@@ -24,8 +24,25 @@ import { parse as parseYaml } from 'yaml';
 /** One history event of aws-local-stepfunctions (StateEntered, StateRetried, StateCaught, MapIteration*, …). */
 export type WorkflowEvent = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
-/** What a Lambda task state runs locally: the task's input in, its JSON result out; throw to fail the task. */
-export type TaskFunction = (input: any) => unknown | Promise<unknown>;
+/**
+ * What a Lambda task state runs locally: the task's input in, its JSON result out; throw to fail the task.
+ * `context` gives the invocation's remaining time when the state has a Lambda timeout (WorkflowRunnerOptions.lambdaTimeouts).
+ */
+export type TaskFunction = (input: any, context?: TaskContext) => unknown | Promise<unknown>;
+
+/** The part of a Lambda context the local invocation provides. */
+export interface TaskContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/**
+ * Step Functions' payload quota: 256 KiB, UTF-8, on a state's input and output and a task's result ("Step Functions
+ * service quotas", quotas related to state throttling/payload size: "Maximum input or output size for a task, state,
+ * or execution: 256 KiB of data as a UTF-8 encoded string"). Past it the state fails with States.DataLimitExceeded,
+ * which is terminal: States.ALL does not catch it ("Handling errors in Step Functions workflows", States.ALL and
+ * States.DataLimitExceeded).
+ */
+export const PAYLOAD_LIMIT_BYTES = 262_144;
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -55,6 +72,18 @@ export interface WorkflowRunnerOptions {
   retryIntervalOverrides?: number | Record<string, number | number[]>;
   /** The state machine's name, as in `$$.StateMachine.Name` and execution ARNs. Default `ingest`. */
   stateMachineName?: string;
+  /**
+   * The payload quota in bytes on every state's input and output and every task's input and result (default
+   * {@link PAYLOAD_LIMIT_BYTES}, as AWS); past it the execution fails with States.DataLimitExceeded, uncaught.
+   * `false` turns the check off.
+   */
+  payloadLimitBytes?: number | false;
+  /**
+   * The Lambda timeout (serverless.yml `timeout`, seconds) of each Lambda task state's function, by state name.
+   * A local invocation past it fails as a timed-out Lambda reaches Step Functions: `Lambda.Unknown`, its cause the
+   * runtime's `Sandbox.Timedout` "Task timed out after N seconds". Unset: no deadline.
+   */
+  lambdaTimeouts?: Record<string, number>;
 }
 
 export interface WorkflowRun {
@@ -130,7 +159,8 @@ export function createWorkflowRunner(options: WorkflowRunnerOptions): WorkflowRu
 
   // Validation runs once here (asl-validator); the resolved ARNs are local ones, so ARN checks stay on.
   const machine = new StateMachine(engineDefinition);
-  const run: RunContext = { machine, ids: where, stateMachineArn, handlers, retryCountFields, retryIntervalOverrides };
+  const payloadLimitBytes = options.payloadLimitBytes ?? PAYLOAD_LIMIT_BYTES;
+  const run: RunContext = { machine, ids: where, stateMachineArn, handlers, retryCountFields, retryIntervalOverrides, payloadLimitBytes };
   const start = (name: string, input: unknown): WorkflowExecution => startExecution(run, name, input);
   return {
     definition,
@@ -156,6 +186,7 @@ interface RunContext {
   handlers: Record<string, (input: any) => Promise<any>>;
   retryCountFields: Map<string, string[][]>;
   retryIntervalOverrides: Record<string, number | number[]> | undefined;
+  payloadLimitBytes: number | false;
 }
 
 /** The definition file with its CloudFormation intrinsics resolved to local names. */
@@ -190,11 +221,15 @@ function startExecution(ctx: RunContext, name: string, input: unknown): Workflow
   const executionArn = `arn:${partition}:states:${region}:${accountId}:execution:${stateMachineName}:${name}`;
   const startDate = new Date();
   const events: WorkflowEvent[] = [];
+  const guard = new PayloadGuard(ctx.payloadLimitBytes, () => execution?.abort());
   // `let`, cleared at the end: the endpoint keeps every execution for the life of the process, and the engine's
   // execution object (its whole context) is needed only while it runs.
   let execution: ReturnType<StateMachine['run']> | undefined = ctx.machine.run(input as never, {
     // Retry counts are per execution: a fresh counter for each run.
-    overrides: { taskResourceLocalHandlers: withRetryCounts(ctx.handlers, ctx.retryCountFields), retryIntervalOverrides: ctx.retryIntervalOverrides },
+    overrides: {
+      taskResourceLocalHandlers: withRetryCounts(guard.wrap(ctx.handlers), ctx.retryCountFields),
+      retryIntervalOverrides: ctx.retryIntervalOverrides,
+    },
     context: {
       Execution: { Id: executionArn, Name: name, RoleArn: `arn:${partition}:iam::${accountId}:role/local` },
       StateMachine: { Id: ctx.stateMachineArn, Name: stateMachineName },
@@ -209,7 +244,10 @@ function startExecution(ctx: RunContext, name: string, input: unknown): Workflow
   });
   // Passed as arguments, not captured: the closures below must not keep `execution` alive once it is cleared.
   const collected = (async (eventLogs: AsyncGenerator<WorkflowEvent>) => {
-    for await (const event of eventLogs) events.push(event);
+    for await (const event of eventLogs) {
+      events.push(event);
+      guard.check(event);
+    }
   })(execution.eventLogs);
   const done = (async (result: Promise<unknown>): Promise<WorkflowRun> => {
     let ending: Pick<WorkflowRun, 'status' | 'output' | 'error' | 'cause'>;
@@ -220,6 +258,8 @@ function startExecution(ctx: RunContext, name: string, input: unknown): Workflow
     }
     await collected;
     execution = undefined;
+    // An oversized state fails the execution whatever the engine did next (it was aborted, or it ended first).
+    if (guard.exceeded) ending = { status: 'FAILED', ...guard.exceeded };
     // One literal, not spreads: V8 gave every spread-built run a hidden class of its own (~200 bytes each, for
     // every execution the endpoint keeps whole).
     const { status, output, error, cause } = ending;
@@ -253,7 +293,8 @@ function bindTaskStates(definition: StateMachineDefinition, options: WorkflowRun
     } else if (/^arn:aws[a-z-]*:lambda:/.test(resource)) {
       const fn = options.tasks[name];
       if (!fn) throw new Error(`state ${name} invokes ${resource}: pass a local function as tasks.${name}`);
-      handlers[name] = (input) => invokeAsLambda(fn, input);
+      const timeoutSeconds = options.lambdaTimeouts?.[name];
+      handlers[name] = (input) => invokeAsLambda(fn, input, timeoutSeconds);
     } else {
       throw new Error(`state ${name}: the local runner cannot run resource ${resource}`);
     }
@@ -266,12 +307,21 @@ function bindTaskStates(definition: StateMachineDefinition, options: WorkflowRun
 /**
  * Calls a task function the way Step Functions calls a Lambda: JSON in, JSON out; a thrown error fails the task
  * with the error's `name` (what Retry/Catch match) and, as the cause, the Lambda runtime's error document.
+ * With a timeout, the function gets a context whose remaining time runs out then (middy's early TimeoutError
+ * fires first, as in AWS), and an invocation still running at the deadline fails as Lambda reports a timeout.
  */
-async function invokeAsLambda(fn: TaskFunction, input: unknown): Promise<unknown> {
+async function invokeAsLambda(fn: TaskFunction, input: unknown, timeoutSeconds?: number): Promise<unknown> {
+  const deadline = timeoutSeconds === undefined ? undefined : Date.now() + timeoutSeconds * 1000;
+  const context = deadline === undefined ? undefined : { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const result = await fn(structuredJson(input));
+    const call = Promise.resolve(fn(structuredJson(input), context));
+    const result = await (timeoutSeconds === undefined
+      ? call
+      : Promise.race([call, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(lambdaTimedOut(timeoutSeconds)), timeoutSeconds * 1000)))]));
     return result === undefined ? null : structuredJson(result);
   } catch (err) {
+    if (err instanceof LambdaTimeout) throw err.failure;
     const e = err instanceof Error ? err : new Error(String(err));
     const name = e.name || 'Error';
     const failure = new Error(
@@ -279,7 +329,87 @@ async function invokeAsLambda(fn: TaskFunction, input: unknown): Promise<unknown
     );
     failure.name = name;
     throw failure;
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+class LambdaTimeout {
+  constructor(readonly failure: Error) {}
+}
+
+/**
+ * A Lambda that runs out of time is killed by the runtime; Step Functions reports the unhandled error as
+ * `Lambda.Unknown` (Step Functions Developer Guide, best practices, "Handle transient Lambda service exceptions":
+ * unhandled errors, "out-of-memory errors and function timeouts", are reported as Lambda.Unknown), the runtime's
+ * error type being `Sandbox.Timedout` with "Task timed out after N seconds" (Lambda Developer Guide,
+ * "Troubleshoot invocation issues", Sandbox.Timedout). Locally the function cannot be killed: it runs on, its
+ * answer ignored, as a Lambda's would be lost.
+ */
+function lambdaTimedOut(timeoutSeconds: number): LambdaTimeout {
+  const failure = new Error(
+    JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: local Error: Task timed out after ${timeoutSeconds.toFixed(2)} seconds` }),
+  );
+  failure.name = 'Lambda.Unknown';
+  return new LambdaTimeout(failure);
+}
+
+/**
+ * Enforces {@link PAYLOAD_LIMIT_BYTES} on one execution. aws-local-stepfunctions 3.0.0 has no payload limit and
+ * no hook between states, so: every task's input (after Parameters) and result is measured in the task wrapper,
+ * and every state's output as its StateExited event arrives in the event log. An oversized one records
+ * States.DataLimitExceeded and aborts the engine; the execution then ends FAILED with it, whatever Catch the
+ * state has. Every task first yields a macrotask, so the events of the states before it have been measured: no
+ * task (no side effect) runs after an oversized state, as none would in AWS.
+ */
+class PayloadGuard {
+  exceeded: { error: string; cause: string } | undefined;
+
+  constructor(
+    private readonly limit: number | false,
+    private readonly abort: () => void,
+  ) {}
+
+  /** Measures a StateExited event's output (the next state's input). */
+  check(event: WorkflowEvent): void {
+    if (this.limit === false || this.exceeded || event.type !== 'StateExited') return;
+    const exited = event as { state?: { name?: string; output?: unknown } };
+    this.measure(`state '${exited.state?.name}' output`, exited.state?.output);
+  }
+
+  wrap(handlers: Record<string, (input: any) => Promise<any>>): Record<string, (input: any) => Promise<any>> {
+    if (this.limit === false) return handlers;
+    return Object.fromEntries(
+      Object.entries(handlers).map(([name, call]) => [
+        name,
+        async (input: unknown) => {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (this.exceeded || this.measure(`task '${name}' input`, input)) return never();
+          const result = await call(input);
+          if (this.exceeded || this.measure(`task '${name}' result`, result)) return never();
+          return result;
+        },
+      ]),
+    );
+  }
+
+  /** True (and the execution aborted) when `value` is over the limit. */
+  private measure(what: string, value: unknown): boolean {
+    if (this.limit === false || value === undefined) return false;
+    const bytes = Buffer.byteLength(JSON.stringify(value));
+    if (bytes <= this.limit) return false;
+    this.exceeded = {
+      error: 'States.DataLimitExceeded',
+      cause: `The ${what} has a size of ${bytes} bytes, exceeding the maximum of ${this.limit} bytes (256 KiB) for a state's input or output.`,
+    };
+    this.abort();
+    return true;
+  }
+}
+
+/** A task that never answers: the engine is being aborted. */
+function never(): Promise<never> {
+  return new Promise<never>(() => undefined);
 }
 
 const RETRY_COUNT = '$$.State.RetryCount';

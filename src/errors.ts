@@ -4,7 +4,7 @@
  * The `name` is the contract with statemachines/ingest.asl.yml: Retry and Catch match on it and on nothing else.
  * It is set as a string literal because a minifier may rename classes (and `constructor.name` with them).
  * Retried by the workflow: ArthurUnavailableError, ArthurThrottledError, StorageUnavailableError (and Lambda.*,
- * TimeoutError).
+ * TimeoutError); SecretsUnavailableError once UploadPart's Retry names it (docs/RELIABILITY.md).
  * Never retried: everything else here.
  */
 
@@ -120,3 +120,15 @@ export const WORKFLOW_ERROR_NAMES = [
 ] as const;
 
 export type WorkflowErrorName = (typeof WORKFLOW_ERROR_NAMES)[number];
+
+/**
+ * Secrets Manager could not answer GetSecretValue for now: throttled (ThrottlingException), its own 5xx
+ * (InternalServiceError), or the network failed, after the SDK's own retries. Nothing was sent to Arthur, so the
+ * task is safe to retry.
+ */
+export class SecretsUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SecretsUnavailableError';
+  }
+}

@@ -10,7 +10,9 @@ import { S3CaptureLister, type CaptureLister } from '../../src/aws/capture-liste
 import type { AwsClients } from '../../src/aws/clients.js';
 import { DynamoDbMappingStore } from '../../src/aws/dynamodb-mapping-store.js';
 import type { MappingStore } from '../../src/aws/mapping-store.js';
+import { DynamoDbIngestionLedger } from '../../src/aws/dynamodb-ingestion-ledger.js';
 import { SfnWorkflowStarter } from '../../src/aws/sfn-workflow-starter.js';
+import type { IngestionLedger } from '../../src/routing/ingestion-ledger.js';
 import type { WorkflowStarter } from '../../src/aws/workflow-starter.js';
 import { envReader } from '../../src/config.js';
 import type { MappingItem } from '../../src/contracts.js';
@@ -40,6 +42,8 @@ export interface AdminDeps {
   store: MappingStore;
   starter: WorkflowStarter;
   lister: CaptureLister;
+  /** The idempotency record replays consult (absent: Step Functions' names only). */
+  ingestionLedger?: IngestionLedger;
   /** The capture bucket (the router's notification is on it). */
   bucket: string;
   allowlist: readonly string[];
@@ -61,6 +65,8 @@ export interface AdminConfig {
   allowlist: string[];
   mappingSecretArnPrefix?: string;
   replayMaxObjects: number;
+  /** The ingestions table (INGESTIONS_TABLE): replays skip what it records as delivered. */
+  ingestionsTable?: string;
   /** The `Function` metric dimension (AWS_LAMBDA_FUNCTION_NAME); default `admin`. */
   functionName?: string;
 }
@@ -70,10 +76,12 @@ export function readAdminConfig(env: Readonly<Record<string, string | undefined>
   const read = envReader('admin', env);
   const mappingSecretArnPrefix = read.optionalString('MAPPING_SECRET_ARN_PREFIX');
   const functionName = read.optionalString('AWS_LAMBDA_FUNCTION_NAME');
+  const ingestionsTable = read.optionalString('INGESTIONS_TABLE');
   return {
     mappingsTable: read.string('MAPPINGS_TABLE'),
     stateMachineArn: read.string('STATE_MACHINE_ARN'),
     captureBucket: read.string('CAPTURE_BUCKET'),
+    ...(ingestionsTable ? { ingestionsTable } : {}),
     allowlist: parseAllowlist(read.string('ARTHUR_HOST_ALLOWLIST')),
     ...(mappingSecretArnPrefix ? { mappingSecretArnPrefix } : {}),
     replayMaxObjects: read.integer('REPLAY_MAX_OBJECTS', { min: 1, max: 1000, fallback: 1000 }),
@@ -93,6 +101,7 @@ export function buildAdminDeps(
     store: new DynamoDbMappingStore(clients.dynamodb, config.mappingsTable),
     starter: new SfnWorkflowStarter(clients.sfn, config.stateMachineArn),
     lister: new S3CaptureLister(clients.s3, config.captureBucket),
+    ...(config.ingestionsTable ? { ingestionLedger: new DynamoDbIngestionLedger(clients.dynamodb, config.ingestionsTable) } : {}),
     bucket: config.captureBucket,
     allowlist: config.allowlist,
     ...(config.mappingSecretArnPrefix ? { mappingSecretArnPrefix: config.mappingSecretArnPrefix } : {}),
@@ -168,6 +177,7 @@ export function createAdminHandler(deps: AdminDeps) {
           lister: deps.lister,
           resolver: resolver(),
           starter: deps.starter,
+          ...(deps.ingestionLedger ? { ingestionLedger: deps.ingestionLedger } : {}),
           now: deps.now,
           log: deps.log,
           metrics: deps.metrics,

@@ -10,6 +10,7 @@ import { WorkflowStartError } from '../../src/aws/workflow-starter.js';
 import { forEachLimit } from '../../src/concurrency.js';
 import { replayExecutionName } from '../../src/routing/execution-name.js';
 import { validatePrefix } from '../../src/routing/prefix.js';
+import { type IngestionLedger, ledgerKey, prefetchLedger } from '../../src/routing/ingestion-ledger.js';
 import { countOutcome, emptyRouteCounts, routeObject, type CaptureObject, type RouteCounts, type RouteObjectDeps } from '../../src/routing/route-object.js';
 import { ReplayInterruptedError, invalid } from './errors.js';
 
@@ -36,7 +37,9 @@ export interface ReplayLimits {
   maxHours?: number;
 }
 
-export interface ReplayDeps extends ReplayLimits, Omit<RouteObjectDeps, 'dryRun' | 'name'> {
+export interface ReplayDeps extends ReplayLimits, Omit<RouteObjectDeps, 'dryRun' | 'name' | 'ledger'> {
+  /** The ingestions table: objects it records as delivered are skipped (read once per page). */
+  ingestionLedger?: IngestionLedger;
   bucket: string;
   lister: CaptureLister;
   now?: () => Date;
@@ -164,7 +167,8 @@ interface RoutePageDeps extends ReplayDeps {
  */
 async function routePage(objects: readonly ListedObject[], deps: RoutePageDeps, counts: RouteCounts & { sample?: ReplayResult['sample'] }): Promise<void> {
   const name = deps.force ? (object: CaptureObject) => replayExecutionName(object, deps.replayId) : undefined;
-  const routeDeps: RouteObjectDeps = { ...deps, dryRun: deps.dryRun, ...(name ? { name } : {}) };
+  const ledger = deps.ingestionLedger && !deps.force && !deps.dryRun ? await prefetchLedger(deps.ingestionLedger, objects.map((o) => ledgerKey({ bucket: deps.bucket, key: o.key }))) : undefined;
+  const routeDeps: RouteObjectDeps = { ...deps, dryRun: deps.dryRun, ...(name ? { name } : {}), ...(ledger ? { ledger } : {}) };
   await forEachLimit(objects, deps.concurrency ?? 8, async (object) => {
     const outcome = await routeObject({ bucket: deps.bucket, ...object }, routeDeps);
     countOutcome(counts, outcome);

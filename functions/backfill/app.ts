@@ -5,6 +5,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { DynamoDbMappingStore } from '../../src/aws/dynamodb-mapping-store.js';
+import { DynamoDbIngestionLedger } from '../../src/aws/dynamodb-ingestion-ledger.js';
 import { SfnWorkflowStarter } from '../../src/aws/sfn-workflow-starter.js';
 import { envReader } from '../../src/config.js';
 import { createTelemetry } from '../../src/observability/powertools.js';
@@ -16,6 +17,8 @@ export interface BackfillConfig {
   captureBucket: string;
   mappingsTable: string;
   stateMachineArn: string;
+  /** The ingestions table (INGESTIONS_TABLE): the backfill skips what it records as delivered. */
+  ingestionsTable?: string;
   /** The `Function` metric dimension (AWS_LAMBDA_FUNCTION_NAME); default `backfill`. */
   functionName?: string;
 }
@@ -24,7 +27,9 @@ export interface BackfillConfig {
 export function readBackfillConfig(env: Readonly<Record<string, string | undefined>>): BackfillConfig {
   const read = envReader('backfill', env);
   const functionName = read.optionalString('AWS_LAMBDA_FUNCTION_NAME');
+  const ingestionsTable = read.optionalString('INGESTIONS_TABLE');
   return {
+    ...(ingestionsTable ? { ingestionsTable } : {}),
     captureBucket: read.string('CAPTURE_BUCKET'),
     mappingsTable: read.string('MAPPINGS_TABLE'),
     stateMachineArn: read.string('STATE_MACHINE_ARN'),
@@ -48,6 +53,7 @@ export function buildBackfillDeps(
     // A backfill reads the same folders over and over: cache per container, as the router does.
     resolver: new MappingResolver((prefixes) => store.getMappings(prefixes), { ttlMs: 60_000 }),
     starter: new SfnWorkflowStarter(clients.sfn, config.stateMachineArn),
+    ...(config.ingestionsTable ? { ingestionLedger: new DynamoDbIngestionLedger(clients.dynamodb, config.ingestionsTable) } : {}),
     concurrency: overrides.concurrency ?? 8,
     log: telemetry.log,
     metrics: telemetry.metrics,

@@ -5,6 +5,7 @@
 import { forEachLimit } from '../../src/concurrency.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { replayExecutionName } from '../../src/routing/execution-name.js';
+import { type IngestionLedger, ledgerKey, prefetchLedger } from '../../src/routing/ingestion-ledger.js';
 import { countOutcome, emptyRouteCounts, routeObject, type CaptureObject, type RouteCounts, type RouteObjectDeps } from '../../src/routing/route-object.js';
 
 /** An item as the s3:listObjectsV2 ItemReader emits it (the ETag keeps S3's quotes). */
@@ -23,7 +24,9 @@ export interface BackfillBatchEvent {
   BatchInput: { bucket: string; force?: boolean; replayId?: string };
 }
 
-export interface BackfillDeps extends Omit<RouteObjectDeps, 'dryRun' | 'name'> {
+export interface BackfillDeps extends Omit<RouteObjectDeps, 'dryRun' | 'name' | 'ledger'> {
+  /** The ingestions table: objects it records as delivered are skipped (one read per batch). */
+  ingestionLedger?: IngestionLedger;
   /** The capture bucket: the only one the ingest workflow may read. */
   bucket: string;
   /** StartExecution calls in flight. Default 8: StartExecution is rate-limited per account and region. */
@@ -44,9 +47,10 @@ export async function routeBatch(event: BackfillBatchEvent, deps: BackfillDeps):
   });
   const counts = emptyRouteCounts();
   const name = force && replayId ? (object: CaptureObject) => replayExecutionName(object, replayId) : undefined;
+  const ledger = deps.ingestionLedger && !name ? await prefetchLedger(deps.ingestionLedger, objects.map(ledgerKey)) : undefined;
   // A StartExecution failure fails the batch; the Map retries it, and what started comes back as already delivered.
   await forEachLimit(objects, deps.concurrency ?? 8, async (object) => {
-    countOutcome(counts, await routeObject(object, { ...deps, ...(name ? { name } : {}) }));
+    countOutcome(counts, await routeObject(object, { ...deps, ...(name ? { name } : {}), ...(ledger ? { ledger } : {}) }));
   });
   deps.log('info', 'backfill batch routed', { items: objects.length, ...counts });
   return { items: objects.length, ...counts };

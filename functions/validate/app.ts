@@ -3,7 +3,7 @@
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { createArtifactStore } from '../../src/aws/artifact-store.js';
+import { createArtifactStore, createArtifactUpload } from '../../src/aws/artifact-store.js';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { createObjectSource } from '../../src/aws/object-source.js';
 import type { PartLimits } from '../../src/capture/index.js';
@@ -54,6 +54,7 @@ export function buildValidateDeps(config: ValidateConfig, clients: Pick<AwsClien
   return {
     openObject: createObjectSource(clients.s3),
     putArtifact: createArtifactStore(clients.s3, config.artifactsBucket),
+    openArtifactUpload: createArtifactUpload(clients.s3, config.artifactsBucket),
     artifactsBucket: config.artifactsBucket,
     limits: config.limits,
     metrics: telemetry.metrics,

@@ -1,16 +1,21 @@
 import { createHash } from 'node:crypto';
-import { Writable, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CaptureNormalizer, PartSplitter, type PartBody, type PartLimits } from '../../src/capture/index.js';
 import type { Part, ValidationResult, WorkflowInput } from '../../src/contracts.js';
 import { CaptureRejectedError, CaptureUnreadableError, StorageUnavailableError } from '../../src/errors.js';
 import type { OpenObject } from '../../src/aws/object-source.js';
-import type { PutArtifact } from '../../src/aws/artifact-store.js';
+import type { ArtifactUpload, OpenArtifactUpload, PutArtifact } from '../../src/aws/artifact-store.js';
 import { noMetrics, type LogFn, type MetricsSink } from '../../src/observability/telemetry.js';
 
 export interface ValidateDeps {
   openObject: OpenObject;
   putArtifact: PutArtifact;
+  /**
+   * Streams the quarantine object in bounded memory (a multipart upload of 5 MiB parts). Absent: the rejected
+   * records are held in memory and written with putArtifact at the end.
+   */
+  openArtifactUpload?: OpenArtifactUpload;
   artifactsBucket: string;
   limits: PartLimits;
   /** Structured log, already carrying the file's correlation fields (the handler adds them). */
@@ -41,9 +46,9 @@ export async function validateCapture(input: WorkflowInput, deps: ValidateDeps):
   }
   const base = artifactBase(input);
   const normalizer = new CaptureNormalizer({ output: 'records', maxErrors: ERROR_SAMPLE });
-  const quarantine: Buffer[] = [];
-  normalizer.rejected.on('data', (chunk: Buffer) => quarantine.push(chunk));
-
+  const quarantineAt = `${base}/${fileName(input.key)}.rejected.jsonl`;
+  let quarantineKey: string | undefined = quarantineAt;
+  const quarantine = new QuarantineWriter(normalizer.rejected, () => openQuarantine(deps, quarantineAt));
   // Parts stay in memory only while it is unknown whether the original object can be sent as it is; once a file
   // proves too big for one part, each finished part is written as soon as it is complete.
   const held: PartBody[] = [];
@@ -69,20 +74,17 @@ export async function validateCapture(input: WorkflowInput, deps: ValidateDeps):
     },
   });
   try {
-    await pipeline(body, normalizer, new PartSplitter(deps.limits), sink);
+    await Promise.all([pipeline(body, quarantine.gate(), normalizer, new PartSplitter(deps.limits), sink), quarantine.drained]);
   } catch (err) {
-    throw storageError(err, `reading s3://${input.bucket}/${input.key} or writing its parts to s3://${deps.artifactsBucket}`);
+    await quarantine.abort();
+    throw storageError(err, `reading s3://${input.bucket}/${input.key}, writing its parts or its quarantine to s3://${deps.artifactsBucket}`);
   }
   const report = normalizer.report();
-
-  let quarantineKey: string | undefined;
-  if (quarantine.length > 0) {
-    quarantineKey = `${base}/${fileName(input.key)}.rejected.jsonl`;
-    try {
-      await deps.putArtifact(quarantineKey, Buffer.concat(quarantine), 'application/jsonl');
-    } catch (err) {
-      throw storageError(err, `writing the quarantine object s3://${deps.artifactsBucket}/${quarantineKey}`);
-    }
+  try {
+    if (!(await quarantine.complete())) quarantineKey = undefined;
+  } catch (err) {
+    await quarantine.abort();
+    throw storageError(err, `writing the quarantine object s3://${deps.artifactsBucket}/${quarantineKey}`);
   }
   const result: ValidationResult = {
     parts,
@@ -126,6 +128,76 @@ export async function validateCapture(input: WorkflowInput, deps: ValidateDeps):
   }
   result.parts.sort((a, b) => a.index - b.index);
   return result;
+}
+
+/** The quarantine's upload: streamed when the deps can, else held in memory and put at the end. */
+function openQuarantine(deps: ValidateDeps, key: string): ArtifactUpload {
+  if (deps.openArtifactUpload) return deps.openArtifactUpload(key, 'application/jsonl');
+  const chunks: Buffer[] = [];
+  return {
+    write: async (chunk) => void chunks.push(chunk),
+    complete: () => deps.putArtifact(key, Buffer.concat(chunks), 'application/jsonl'),
+    abort: async () => void chunks.splice(0),
+  };
+}
+
+/**
+ * Reads the normalizer's rejected records into the quarantine upload, opened at the first record, pausing the
+ * stream while a part uploads, so memory holds at most a part and what arrives meanwhile.
+ */
+class QuarantineWriter {
+  private upload: ArtifactUpload | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  /** Settles when every rejected record has been handed to the upload (rejects if an upload failed). */
+  readonly drained: Promise<void>;
+
+  /**
+   * A pass-through for the capture's bytes that holds each chunk while a quarantine write is in flight: the
+   * normalizer does not wait for its rejected stream, so this is what keeps a slow upload from piling records up.
+   */
+  gate(): Transform {
+    return new Transform({
+      transform: (chunk, _encoding, done) => {
+        this.writing.then(
+          () => done(null, chunk),
+          () => done(null, chunk),
+        );
+      },
+    });
+  }
+
+  constructor(rejected: Readable, open: () => ArtifactUpload) {
+    this.drained = new Promise<void>((resolve, reject) => {
+      rejected.on('data', (chunk: Buffer) => {
+        this.upload ??= open();
+        const upload = this.upload;
+        rejected.pause();
+        this.writing = this.writing.then(() => upload.write(chunk)).then(
+          () => void rejected.resume(),
+          (err: unknown) => {
+            rejected.destroy();
+            reject(err);
+          },
+        );
+      });
+      rejected.once('end', () => void this.writing.then(resolve, reject));
+      rejected.once('close', () => void this.writing.then(resolve, reject));
+      rejected.once('error', reject);
+    });
+    // A pipeline failure is reported by the pipeline; this promise must not become an unhandled rejection.
+    this.drained.catch(() => undefined);
+  }
+
+  /** Completes the upload; false when there was nothing to quarantine. */
+  async complete(): Promise<boolean> {
+    if (!this.upload) return false;
+    await this.upload.complete();
+    return true;
+  }
+
+  async abort(): Promise<void> {
+    await this.upload?.abort();
+  }
 }
 
 /**

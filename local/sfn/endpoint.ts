@@ -19,6 +19,7 @@ export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<Sfn
     historyLimit: options.historyLimit ?? 1000,
     ...(options.journalPath !== undefined ? { journalPath: options.journalPath } : {}),
     ...(options.spillPath !== undefined ? { spillPath: options.spillPath } : {}),
+    ...(options.executionRetentionSeconds !== undefined ? { retentionSeconds: options.executionRetentionSeconds } : {}),
   });
   const ctx = machineContext(options.runner, store, options.roleArn);
   const server = createServer(jsonProtocolListener('AWSStepFunctions.', 'Step Functions', sfnActions(ctx)));

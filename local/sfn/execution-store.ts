@@ -22,7 +22,16 @@ export interface ExecutionStoreOptions {
   historyLimit: number;
   spillPath?: string;
   journalPath?: string;
+  /** Seconds after its end that an execution's name stays taken (SfnEndpointOptions.executionRetentionSeconds). */
+  retentionSeconds?: number;
 }
+
+/**
+ * How long a closed Standard execution is kept, and so how long its name stays taken: 90 days (AWS Step Functions
+ * Developer Guide, "Step Functions service quotas": execution history retention, "90 days after an execution is
+ * closed"; "you can reuse the name of a closed execution after 90 days").
+ */
+export const DEFAULT_RETENTION_SECONDS = 90 * 24 * 3600;
 
 export class ExecutionStore {
   readonly executionPrefix: string;
@@ -36,12 +45,16 @@ export class ExecutionStore {
   private readonly historyLimit: number;
   private readonly journaled: boolean;
   private readonly details: DetailStore;
+  private readonly retentionMs: number;
+  // Rows whose execution outlived the retention: no longer found by name or listed, as AWS forgets them.
+  private readonly forgotten = new Set<number>();
 
   constructor(options: ExecutionStoreOptions) {
     this.executionPrefix = options.executionPrefix;
     this.historyLimit = options.historyLimit;
     this.journaled = options.journalPath !== undefined;
     this.details = new DetailStore(options.journalPath ?? options.spillPath, this.journaled);
+    this.retentionMs = (options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS) * 1000;
     this.restore();
   }
 
@@ -68,13 +81,29 @@ export class ExecutionStore {
     return this.rows.size;
   }
 
+  /** The row holding `name`, or undefined when none does or its execution ended longer than the retention ago. */
   rowOf(name: string): number | undefined {
-    return this.byName.get(name);
+    const row = this.byName.get(name);
+    if (row === undefined || !this.isExpired(row)) return row;
+    this.byName.delete(name);
+    this.forgotten.add(row);
+    return undefined;
   }
 
   /** The row of an execution ARN of this machine, or undefined. */
   rowOfArn(arn: string): number | undefined {
-    return arn.startsWith(this.executionPrefix) ? this.byName.get(arn.slice(this.executionPrefix.length)) : undefined;
+    return arn.startsWith(this.executionPrefix) ? this.rowOf(arn.slice(this.executionPrefix.length)) : undefined;
+  }
+
+  /**
+   * Whether a row is past its retention: ended, and its stop date older than the retention. AWS keeps a closed
+   * Standard execution (and so its name) for 90 days, then the name can be used again.
+   */
+  isExpired(row: number): boolean {
+    if (this.forgotten.has(row)) return true;
+    const stopMs = this.rows.stopMs[row]!;
+    if (this.statusOf(row) === 'RUNNING' || !(stopMs > 0)) return false;
+    return Date.now() - stopMs >= this.retentionMs;
   }
 
   /** The execution kept whole (running or recent), or undefined for an older one. */
@@ -154,7 +183,8 @@ export class ExecutionStore {
 
   /** Every execution, oldest first: the whole ones as they are, older ones as views of their rows. */
   executions(): EndpointExecution[] {
-    return Array.from({ length: this.rows.size }, (_, row) => this.whole.get(row) ?? this.view(row));
+    const rows = Array.from({ length: this.rows.size }, (_, row) => row).filter((row) => !this.isExpired(row));
+    return rows.map((row) => this.whole.get(row) ?? this.view(row));
   }
 
   /** An older execution as executions() lists it; input and output are read from the details when asked for. */

@@ -20,6 +20,12 @@ export interface StepFunctionsServiceOptions {
   dynamodb: DynamoDBClient;
   retryIntervalMs?: number;
   historyLimit?: number;
+  /** WorkflowRunnerOptions.lambdaTimeouts: each Lambda task state's function timeout in seconds. */
+  lambdaTimeouts?: Record<string, number>;
+  /** WorkflowRunnerOptions.payloadLimitBytes. */
+  payloadLimitBytes?: number | false;
+  /** SfnEndpointOptions.executionRetentionSeconds. */
+  executionRetentionSeconds?: number;
   /** Ended executions are journaled in `<dataDir>/stepfunctions`; absent: older ones spill to a temporary file. */
   dataDir?: string;
 }
@@ -43,6 +49,8 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
     dynamodb: options.dynamodb,
     ...(options.retryIntervalMs !== undefined ? { retryIntervalOverrides: options.retryIntervalMs } : {}),
     stateMachineName: names.stateMachineName,
+    ...(options.lambdaTimeouts ? { lambdaTimeouts: options.lambdaTimeouts } : {}),
+    ...(options.payloadLimitBytes !== undefined ? { payloadLimitBytes: options.payloadLimitBytes } : {}),
   });
   // With a data directory, every ended execution is journaled there and read back at the next start (see
   // SfnEndpointOptions.journalPath): restarts keep the execution history and Standard's name rule. Without one,
@@ -58,6 +66,7 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
       runner,
       port: options.port,
       historyLimit: options.historyLimit,
+      ...(options.executionRetentionSeconds !== undefined ? { executionRetentionSeconds: options.executionRetentionSeconds } : {}),
       ...(options.dataDir ? { journalPath: join(dir, 'executions.jsonl') } : { spillPath: join(dir, 'older-executions.jsonl') }),
     });
   } catch (error) {

@@ -31,6 +31,11 @@ export interface SfnEndpointOptions {
    * is free again, so a replay of its prefix starts it anew. Takes the place of `spillPath`.
    */
   journalPath?: string;
+  /**
+   * Seconds after an execution closes that its name stays taken; then StartExecution with it starts a new one and
+   * the old one is no longer listed or described. Default 90 days, as AWS keeps closed Standard executions.
+   */
+  executionRetentionSeconds?: number;
 }
 
 /** One execution as executions() lists it: kept whole while recent, a view of its row and details once older. */

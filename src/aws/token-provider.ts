@@ -1,7 +1,13 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, SecretsUnavailableError } from '../errors.js';
 
 export type GetToken = (secretArn: string) => Promise<string>;
+
+/** A GetToken whose cache can be dropped: after Arthur answers 401, read the (maybe rotated) token once more. */
+export type TokenProvider = GetToken & {
+  /** Forgets the cached token of `secretArn` (every ARN when absent): the next call reads Secrets Manager. */
+  invalidate(secretArn?: string): void;
+};
 
 export interface TokenProviderOptions {
   /**
@@ -29,12 +35,12 @@ const CONFIGURATION_FAULTS: Record<string, string> = {
  * const getToken = createTokenProvider(new SecretsManagerClient({}));
  * const token = await getToken('arn:aws:secretsmanager:eu-west-1:123456789012:secret:arthur-token-AbCdEf');
  */
-export function createTokenProvider(client: SecretsManagerClient, options: TokenProviderOptions = {}): GetToken {
+export function createTokenProvider(client: SecretsManagerClient, options: TokenProviderOptions = {}): TokenProvider {
   const ttlMs = options.ttlMs ?? 5 * 60_000;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { token: Promise<string>; expiresAt: number }>();
 
-  return (secretArn: string): Promise<string> => {
+  const getToken = (secretArn: string): Promise<string> => {
     if (typeof secretArn !== 'string' || secretArn.trim() === '') {
       return Promise.reject(new ConfigurationError('No Arthur token secret is configured (empty secret ARN).'));
     }
@@ -48,6 +54,24 @@ export function createTokenProvider(client: SecretsManagerClient, options: Token
     });
     return token;
   };
+  const invalidate = (secretArn?: string): void => {
+    if (secretArn === undefined) cache.clear();
+    else cache.delete(secretArn);
+  };
+  return Object.assign(getToken, { invalidate });
+}
+
+/**
+ * Whether a GetSecretValue failure is transient: throttling, a server fault (5xx: InternalServiceError), or no
+ * answer at all (a network error or a timeout carries no HTTP status). The SDK has retried these already
+ * (Secrets Manager API Reference, "Common errors": ThrottlingException 400, InternalFailure/ServiceUnavailable 5xx).
+ */
+function isTransient(err: unknown): boolean {
+  const e = err as { name?: string; $fault?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  if (e?.name === 'ThrottlingException' || e?.name === 'InternalServiceError' || e?.$retryable) return true;
+  const status = e?.$metadata?.httpStatusCode;
+  if (e?.$fault === 'server' || (status !== undefined && status >= 500)) return true;
+  return status === undefined && e?.$fault === undefined;
 }
 
 async function readToken(client: SecretsManagerClient, secretArn: string): Promise<string> {
@@ -60,6 +84,9 @@ async function readToken(client: SecretsManagerClient, secretArn: string): Promi
     const why = Object.hasOwn(CONFIGURATION_FAULTS, name) ? CONFIGURATION_FAULTS[name] : undefined;
     if (why) {
       throw new ConfigurationError(`The Arthur token secret ${secretArn} ${why} (${name}).`, { cause: err });
+    }
+    if (isTransient(err)) {
+      throw new SecretsUnavailableError(`Secrets Manager did not return the Arthur token secret ${secretArn} for now (${name || 'network error'}); retry.`, { cause: err });
     }
     throw err;
   }

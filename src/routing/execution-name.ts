@@ -115,11 +115,25 @@ function trimEdges(text: string): string {
  * // → 'ep-AllTraffic-05-31-123-4f1c-' + 24 hex characters + '-r20261125T101500Z'
  */
 export function replayExecutionName(source: ExecutionNameSource, replayId: string): string {
-  const suffix = `-r${replayId.replace(/[^0-9A-Za-z_]/g, '')}`;
+  const suffix = `-r${replaySuffixId(replayId)}`;
   const hash = contentHash(source);
   const base = executionName(source);
   const readable = base.length > hash.length ? base.slice(0, base.length - hash.length - 1) : '';
   const budget = MAX_EXECUTION_NAME_LENGTH - EXECUTION_NAME_HASH_LENGTH - suffix.length - 1;
   const kept = trimEdges(readable.slice(0, Math.max(0, budget)));
   return `${kept ? `${kept}-` : ''}${hash}${suffix}`.slice(0, MAX_EXECUTION_NAME_LENGTH);
+}
+
+/** The longest replay ID kept as it is in a name: 80 − the 24-character hash − the separator − `-r`. */
+export const MAX_READABLE_REPLAY_ID_LENGTH = MAX_EXECUTION_NAME_LENGTH - EXECUTION_NAME_HASH_LENGTH - 1 - 2;
+
+/**
+ * The replay ID as a name carries it: its name characters when they fit; a longer one becomes `h` and 24 hex
+ * characters of its sha256, so two long IDs that share their first 53 characters still get distinct names
+ * (cutting the name at 80 characters used to drop what told them apart).
+ */
+function replaySuffixId(replayId: string): string {
+  const clean = replayId.replace(/[^0-9A-Za-z_]/g, '');
+  if (clean.length <= MAX_READABLE_REPLAY_ID_LENGTH) return clean;
+  return `h${createHash('sha256').update(replayId, 'utf8').digest('hex').slice(0, EXECUTION_NAME_HASH_LENGTH)}`;
 }

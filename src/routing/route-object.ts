@@ -8,6 +8,7 @@ import type { MappingItem, WorkflowInput } from '../contracts.js';
 import type { WorkflowStarter } from '../aws/workflow-starter.js';
 import type { LogFn, MetricsSink } from '../observability/telemetry.js';
 import { executionName } from './execution-name.js';
+import { isDelivered, ledgerKey, type PrefetchedLedger } from './ingestion-ledger.js';
 import type { Resolution } from './mapping-resolver.js';
 
 /**
@@ -197,6 +198,11 @@ export interface RouteObjectDeps {
   dryRun?: boolean;
   /** Another execution name than the deterministic one: a forced replay's `…-r{replayId}`. */
   name?: (object: CaptureObject) => string;
+  /**
+   * The ingestions table: an object it records as delivered (same ETag) counts as alreadyDelivered and starts
+   * nothing, even when Step Functions has forgotten its execution. Not asked for a forced replay (`name`).
+   */
+  ledger?: PrefetchedLedger;
 }
 
 /**
@@ -222,6 +228,14 @@ export async function routeObject(object: CaptureObject, deps: RouteObjectDeps):
   if (deps.dryRun) {
     deps.log('debug', 'execution would start (dry run)', fields);
     return { status: 'wouldStart', decision: 'start', match, execution };
+  }
+  if (deps.ledger && !deps.name) {
+    const entry = await deps.ledger.entryOf(ledgerKey(object));
+    if (isDelivered(entry, { etag: execution.input.etag, versionId: execution.input.versionId, executionName: execution.name })) {
+      deps.log('info', 'already delivered: the ledger records it', { ...fields, status: entry!.status });
+      deps.metrics.add('FilesAlreadyDelivered', 'Count', 1, { ModelId: execution.input.modelId });
+      return { status: 'alreadyDelivered', decision: 'start', match, execution };
+    }
   }
   const result = await deps.starter.start(execution);
   const executionArn = result.executionArn;

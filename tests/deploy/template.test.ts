@@ -29,6 +29,7 @@ const EXISTING = {
   captureBucketName: 'acme-sagemaker-captures',
   arthurTokenSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:arthur/prod-token-AbCdEf',
   captureBucketKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  arthurTokenSecretKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/9876fedc-12ab-34cd-56ef-1234567890ab',
   alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:capture-router-alarms',
   tracing: 'true',
 };
@@ -191,6 +192,8 @@ describe('IAM', () => {
     const bucket = label === 'created bucket' ? 'capture-router-dev-datacapture' : 'acme-sagemaker-captures';
     expect(resourcesFor(s, 's3:GetObject')).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}/*` }]);
     expect(resourcesFor(s, 's3:PutObject')).toEqual([{ 'Fn::Sub': '${ArtifactsBucket.Arn}/captures/*' }]);
+    // A streamed quarantine is a multipart upload, aborted on failure: only under the artifacts' captures/.
+    expect(resourcesFor(s, 's3:AbortMultipartUpload')).toEqual([{ 'Fn::Sub': '${ArtifactsBucket.Arn}/captures/*' }]);
   });
 
   it.each(CONFIGS)('lets upload read parts and the Arthur token secrets only: no DynamoDB, no writes (%s)', (label) => {
@@ -214,11 +217,22 @@ describe('IAM', () => {
 
   it('lets validate and upload decrypt SSE-KMS captures only with the key given', () => {
     const t = existing.template;
-    for (const role of ['ValidateRole', 'UploadRole']) {
-      expect(resourcesFor(roleStatements(t, role), 'kms:Decrypt')).toEqual([EXISTING.captureBucketKmsKeyArn]);
-    }
+    expect(resourcesFor(roleStatements(t, 'ValidateRole'), 'kms:Decrypt')).toEqual([EXISTING.captureBucketKmsKeyArn]);
+    expect(resourcesFor(roleStatements(t, 'UploadRole'), 'kms:Decrypt')).toEqual([EXISTING.arthurTokenSecretKmsKeyArn, EXISTING.captureBucketKmsKeyArn]);
     expect(t.Conditions!.HasCaptureBucketKmsKey).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [EXISTING.captureBucketKmsKeyArn, ''] }] });
     expect(created.template.Conditions!.HasCaptureBucketKmsKey).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+
+  it('lets upload decrypt a token secret under a customer key only with that key, only through Secrets Manager', () => {
+    const statement = roleStatements(existing.template, 'UploadRole').find((st) => st.Resource[0] === EXISTING.arthurTokenSecretKmsKeyArn);
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } },
+    });
+    expect(existing.template.Conditions!.HasTokenSecretKmsKey).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [EXISTING.arthurTokenSecretKmsKeyArn, ''] }] });
+    expect(created.template.Conditions!.HasTokenSecretKmsKey).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+    expect(resourcesFor(roleStatements(created.template, 'UploadRole'), 'kms:Decrypt')).toEqual([]);
   });
 
   it.each(CONFIGS)('lets the state machine invoke its two tasks and put ingestion items, nothing else (%s)', (label) => {
@@ -375,9 +389,11 @@ describe('the admin API', () => {
         ...tracing,
       ].sort(),
     );
-    for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan', 'dynamodb:BatchGetItem']) {
+    for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan']) {
       expect(resourcesFor(s, action)).toEqual([getAtt('MappingsTable')]);
     }
+    // The ledger is read, never written: a replay skips what the ingestions table records as delivered.
+    expect(resourcesFor(s, 'dynamodb:BatchGetItem')).toEqual([getAtt('MappingsTable'), getAtt('IngestionsTable')]);
     expect(resourcesFor(s, 'states:StartExecution')).toEqual([
       { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}` },
     ]);
@@ -397,6 +413,7 @@ describe('the admin API', () => {
       STATE_MACHINE_ARN: { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}` },
       CAPTURE_BUCKET: label === 'created bucket' ? 'capture-router-dev-datacapture' : 'acme-sagemaker-captures',
       ARTHUR_HOST_ALLOWLIST: 'app.arthur.ai',
+      INGESTIONS_TABLE: { Ref: 'IngestionsTable' },
       MAPPING_SECRET_ARN_PREFIX: {
         'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:capture-router/',
       },
@@ -419,7 +436,12 @@ describe('the backfill workflow', () => {
     expect(t.Resources.BackfillStateMachine!.Properties.RoleArn).toEqual(getAtt('BackfillStateMachineRole'));
     const s = roleStatements(t, 'BackfillStateMachineRole');
     const scoped = actionsOf(s).filter((a) => !AWS_REQUIRES_STAR.has(a));
-    expect(scoped).toEqual(['lambda:InvokeFunction', 's3:ListBucket', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
+    expect(scoped).toEqual(['lambda:InvokeFunction', 's3:ListBucket', 'states:DescribeExecution', 'states:RedriveExecution', 'states:StartExecution', 'states:StopExecution']);
+    // Redriving a failed backfill redrives its Map Run: the children (execution:<machine>/<label>:<name>) and the parent.
+    expect(resourcesFor(s, 'states:RedriveExecution')).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:${BACKFILL_NAME}/*` },
+      { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:${BACKFILL_NAME}:*` },
+    ]);
     const bucket = label === 'created bucket' ? 'capture-router-dev-datacapture' : 'acme-sagemaker-captures';
     expect(resourcesFor(s, 's3:ListBucket')).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}` }]);
     expect(resourcesFor(s, 'lambda:InvokeFunction')).toEqual([getAtt('BackfillLambdaFunction')]);
@@ -437,7 +459,8 @@ describe('the backfill workflow', () => {
     const s = roleStatements(t, 'BackfillRole');
     const scoped = actionsOf(s).filter((a) => !AWS_REQUIRES_STAR.has(a));
     expect(scoped).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'states:StartExecution']);
-    expect(resourcesFor(s, 'dynamodb:BatchGetItem')).toEqual([getAtt('MappingsTable')]);
+    expect(resourcesFor(s, 'dynamodb:BatchGetItem')).toEqual([getAtt('MappingsTable'), getAtt('IngestionsTable')]);
+    expect(t.Resources.BackfillLambdaFunction!.Properties.Environment.Variables.INGESTIONS_TABLE).toEqual({ Ref: 'IngestionsTable' });
     expect(resourcesFor(s, 'states:StartExecution')).toEqual([
       { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}` },
     ]);

@@ -35,7 +35,7 @@ function newestFirst(ctx: SfnContext, code: number, offset: number, maxResults: 
   const rows: number[] = [];
   let skipped = 0;
   for (let row = ctx.store.size - 1; row >= 0; row--) {
-    if (code >= 0 && ctx.store.listing(row).code !== code) continue;
+    if (ctx.store.isExpired(row) || (code >= 0 && ctx.store.listing(row).code !== code)) continue;
     if (skipped < offset) {
       skipped++;
       continue;

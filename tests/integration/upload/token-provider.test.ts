@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createTokenProvider } from '../../../src/aws/token-provider.js';
-import { ConfigurationError } from '../../../src/errors.js';
+import { ConfigurationError, SecretsUnavailableError } from '../../../src/errors.js';
 import { startSecretsManagerStub, type SecretsManagerStub } from '../../support/secrets-manager-stub.js';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:arthur-token-AbCdEf';
@@ -57,12 +57,25 @@ describe('failures of Secrets Manager', () => {
     await expect(createTokenProvider(stub.client())(ARN)).rejects.toThrow(/secretsmanager:GetSecretValue/);
   });
 
-  it('a transient service error keeps its SDK name, and is not cached', async () => {
-    const getToken = createTokenProvider(stub.client());
-    stub.failNext('InternalServiceError');
-    await expect(getToken(ARN)).rejects.toMatchObject({ name: 'InternalServiceError' });
+  it.each(['InternalServiceError', 'ThrottlingException'])('%s → SecretsUnavailableError (the workflow retries it) with the SDK error as cause, not cached', async (type) => {
+    // One attempt: the SDK's own retries of a throttle are not what this tests.
+    const getToken = createTokenProvider(stub.client({ maxAttempts: 1 }));
+    stub.failNext(type);
+    const err = (await getToken(ARN).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(SecretsUnavailableError);
+    expect(err.name).toBe('SecretsUnavailableError');
+    expect((err.cause as Error).name).toBe(type);
+    expect(err.message).toContain(ARN);
+    stub.calls.length = 0;
     await expect(getToken(ARN)).resolves.toBe(VALUE);
-    expect(stub.calls).toHaveLength(2);
+    expect(stub.calls).toHaveLength(1);
+  });
+
+  it('no answer at all (nothing listening) → SecretsUnavailableError', async () => {
+    const closed = await startSecretsManagerStub();
+    const client = closed.client({ maxAttempts: 1 });
+    await closed.close();
+    await expect(createTokenProvider(client)(ARN)).rejects.toMatchObject({ name: 'SecretsUnavailableError' });
   });
 
   it('an empty ARN is a ConfigurationError without a call', async () => {
@@ -84,6 +97,20 @@ describe('the in-container cache', () => {
     now += 2_000;
     await expect(getToken(ARN)).resolves.toBe('rotated-token-value');
     expect(stub.calls).toEqual([ARN, ARN]);
+  });
+
+  it('reads the secret again after invalidate(arn), for a refresh after a 401; other ARNs stay cached', async () => {
+    const other = `${ARN}-other`;
+    stub.setSecret(other, 'other-token');
+    const provider = createTokenProvider(stub.client(), { ttlMs: 60_000 });
+    await provider(ARN);
+    await provider(other);
+    stub.setSecret(ARN, 'rotated-token-value');
+    await expect(provider(ARN)).resolves.toBe(VALUE);
+    provider.invalidate(ARN);
+    await expect(provider(ARN)).resolves.toBe('rotated-token-value');
+    await expect(provider(other)).resolves.toBe('other-token');
+    expect(stub.calls).toEqual([ARN, other, ARN]);
   });
 
   it('shares one request among concurrent reads, and keeps secrets apart', async () => {

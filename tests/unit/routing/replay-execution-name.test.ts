@@ -27,4 +27,21 @@ describe('replayExecutionName', () => {
     expect(replayExecutionName(source, '20261125T101500Z')).toBe(replayExecutionName(source, '20261125T101500Z'));
     expect(replayExecutionName(source, '20261125T101500Z')).not.toBe(replayExecutionName(source, '20261126T090000Z'));
   });
+
+  it('gives two long replay ids that share their first 53 characters two names, each within 80 characters', () => {
+    const common = 'backfill_2026_11_25_full_history_of_every_endpoint_x_';
+    const [a, b] = [`${common}first`, `${common}second`].map((id) => replayExecutionName(source, id));
+    expect(a).not.toBe(b);
+    for (const name of [a, b]) {
+      expect(name.length).toBeLessThanOrEqual(80);
+      expect(name).toMatch(/^[0-9A-Za-z_-]+$/);
+      expect(name).toContain(contentHash(source));
+    }
+    expect(replayExecutionName(source, `${common}first`)).toBe(a);
+  });
+
+  it('keeps a replay id of 53 name characters as it is', () => {
+    const id = 'x'.repeat(53);
+    expect(replayExecutionName(source, id).endsWith(`-r${id}`)).toBe(true);
+  });
 });
