@@ -116,6 +116,7 @@ export const WORKFLOW_ERROR_NAMES = [
   'CaptureRejectedError',
   'CaptureUnreadableError',
   'StorageUnavailableError',
+  'SecretsUnavailableError',
   'ConfigurationError',
 ] as const;
 

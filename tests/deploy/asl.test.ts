@@ -18,7 +18,7 @@ const serverless = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'))
 };
 
 /** Errors the workflow must never retry: the same request, or the same file, cannot succeed. */
-const RETRIED = ['ArthurUnavailableError', 'ArthurThrottledError', 'StorageUnavailableError'];
+const RETRIED = ['ArthurUnavailableError', 'ArthurThrottledError', 'StorageUnavailableError', 'SecretsUnavailableError'];
 const NEVER_RETRIED = WORKFLOW_ERROR_NAMES.filter((n) => !RETRIED.includes(n));
 
 type State = Record<string, any>;
@@ -166,5 +166,22 @@ describe.each(files)('%s', (file) => {
 
   it('uses no JSONPath filter expression, which the local engine and AWS evaluate differently', () => {
     expect([...strings(definition)].filter((s) => /\[\?\(/.test(s))).toEqual([]);
+  });
+});
+
+describe('retries of the tasks Lambda kills or whose token store stalls', () => {
+  const definition = parseYaml(readFileSync(join(ROOT, 'statemachines', 'ingest.asl.yml'), 'utf8')) as { States: Record<string, State> };
+  const retriedBy = (stateName: string): string[] => {
+    for (const [name, state] of states(definition)) if (name === stateName) return (state.Retry ?? []).flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals);
+    throw new Error(`no state ${stateName}`);
+  };
+
+  it('retries Lambda.Unknown (a Lambda killed at its timeout: Sandbox.Timedout) in both idempotent tasks', () => {
+    expect(retriedBy('ValidateCapture')).toContain('Lambda.Unknown');
+    expect(retriedBy('UploadPart')).toContain('Lambda.Unknown');
+  });
+
+  it('retries SecretsUnavailableError (Secrets Manager throttled or down) in UploadPart, before anything is sent', () => {
+    expect(retriedBy('UploadPart')).toContain('SecretsUnavailableError');
   });
 });
