@@ -60,11 +60,13 @@ export function buildUploadDeps(
   clients: Pick<AwsClients, 's3'> & Partial<Pick<AwsClients, 'secrets'>>,
   overrides: { telemetry?: TelemetryPorts; getToken?: GetToken; arthur?: ArthurApi; groundTruth?: GroundTruthApi; timeoutMs?: number } = {},
 ): UploadHandlerDeps {
-  const getToken = overrides.getToken ?? (clients.secrets ? createTokenProvider(clients.secrets) : undefined);
+  const provider = overrides.getToken || !clients.secrets ? undefined : createTokenProvider(clients.secrets);
+  const getToken = overrides.getToken ?? provider;
   if (!getToken) throw new Error('buildUploadDeps: give a Secrets Manager client (clients.secrets) or a getToken override');
   return {
     openPart: createObjectSource(clients.s3),
     getToken,
+    ...(provider ? { invalidateToken: (secretArn: string) => provider.invalidate(secretArn) } : {}),
     arthur: overrides.arthur ?? new HttpArthurApi(),
     // Built once per container beside the capture client: ground-truth batches PATCH through it (docs/ground-truth.md).
     groundTruth: overrides.groundTruth ?? new HttpGroundTruthApi(),

@@ -12,6 +12,11 @@ import { uploadGroundTruth, type UploadGroundTruthDeps } from './upload-ground-t
 export interface UploadPartDeps extends UploadGroundTruthDeps {
   openPart(ref: { bucket: string; key: string; versionId?: string }): Promise<{ body: Readable; contentLength?: number }>;
   getToken(secretArn: string): Promise<string>;
+  /**
+   * Forgets a cached token (the Secrets Manager provider's `invalidate`). Given, an Arthur 401 on a cached token
+   * reads the secret once more and tries once more: a rotated key is picked up at once, not after the cache's TTL.
+   */
+  invalidateToken?(secretArn: string): void;
   arthur: ArthurApi;
   defaultHost: string;
   defaultSecretArn: string;
@@ -47,7 +52,7 @@ export async function uploadPart(event: UploadPartEvent, deps: UploadPartDeps): 
   const started = now();
   metrics.add('UploadAttempts', 'Count', 1, model);
   try {
-    const out = await attempt(part, request, retryCount, deps);
+    const out = await attemptWithFreshToken(part, request, retryCount, deps);
     metrics.add('ArthurLatency', 'Milliseconds', out.durationMs, model);
     metrics.add('InferencesSent', 'Count', out.result.success, model);
     metrics.add('InferencesFailed', 'Count', out.result.failure, model);
@@ -65,6 +70,28 @@ export async function uploadPart(event: UploadPartEvent, deps: UploadPartDeps): 
     }
     deps.log?.('warn', 'upload attempt failed', { partIndex: part.index, retryCount, errorName, status, errorMessage: error instanceof Error ? error.message : String(error) });
     throw error;
+  }
+}
+
+/**
+ * One attempt, and once more with the token read again when Arthur answers 401 and the token may be a cached one
+ * that was rotated since. Safe: Arthur took nothing of a request it refused as unauthorized. A second 401 is the
+ * ArthurAuthError the workflow records (never retried there).
+ */
+async function attemptWithFreshToken(
+  part: Part,
+  request: UploadPartEvent['request'],
+  retryCount: number,
+  deps: UploadPartDeps,
+): Promise<{ result: UploadPartResult; durationMs: number }> {
+  try {
+    return await attempt(part, request, retryCount, deps);
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== 'ArthurAuthError' || !deps.invalidateToken) throw error;
+    const secretArn = request.tokenSecretArn || deps.defaultSecretArn;
+    deps.invalidateToken(secretArn);
+    deps.log?.('warn', 'arthur refused the token: reading it again from Secrets Manager, one more attempt', { partIndex: part.index, tokenSecretArn: secretArn });
+    return attempt(part, request, retryCount, deps);
   }
 }
 
