@@ -407,9 +407,16 @@ class PayloadGuard {
   }
 }
 
-/** A task that never answers: the engine is being aborted. */
+/**
+ * The task of an aborted execution fails at once. It must not hang: the engine clears its execution timer (the
+ * definition's TimeoutSeconds, half a day) only when its state loop unwinds, so a task that never answered kept a
+ * timer, and the process, alive. Nothing runs after it: the loop checks the abort before the next state, so the
+ * Catch's target (RecordFailed) is never entered, as with AWS's uncatchable States.DataLimitExceeded.
+ */
 function never(): Promise<never> {
-  return new Promise<never>(() => undefined);
+  const error = new Error('the execution was stopped: a state went over the 256 KiB payload quota');
+  error.name = 'States.DataLimitExceeded';
+  return Promise.reject(error);
 }
 
 const RETRY_COUNT = '$$.State.RetryCount';
