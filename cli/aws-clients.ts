@@ -5,7 +5,8 @@
  * the emulators without touching process.env. S3 goes path-style when an endpoint is given (s3rver needs it).
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { baseConfig, operatorS3Client } from './s3-client.js';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -22,19 +23,13 @@ export interface OperatorClients {
 }
 
 export function operatorClients(env: NodeJS.ProcessEnv, region?: string): OperatorClients {
-  const base = {
-    region: region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
-      : {}),
-  };
+  const base = baseConfig(env, region);
   const at = (variable: string) => {
     const endpoint = env[variable] ?? env.AWS_ENDPOINT_URL;
     return endpoint ? { endpoint } : {};
   };
-  const s3At = at('AWS_ENDPOINT_URL_S3');
   const clients = {
-    s3: new S3Client({ ...base, ...s3At, ...(s3At.endpoint ? { forcePathStyle: true } : {}), requestChecksumCalculation: 'WHEN_REQUIRED' }),
+    s3: operatorS3Client(env, region),
     lambda: new LambdaClient({ ...base, ...at('AWS_ENDPOINT_URL_LAMBDA') }),
     sagemaker: new SageMakerClient({ ...base, ...at('AWS_ENDPOINT_URL_SAGEMAKER') }),
     secrets: new SecretsManagerClient({ ...base, ...at('AWS_ENDPOINT_URL_SECRETS_MANAGER') }),

@@ -4,13 +4,14 @@
  * local stack (AWS_ENDPOINT_URL_SFN / AWS_ENDPOINT_URL_DYNAMODB, which `capture-router local` prints).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { parseArgs } from 'node:util';
 import { ExecutionInspector } from '../src/aws/execution-inspector.js';
 import { createQuarantineReader, type ReadQuarantine } from '../src/aws/quarantine-reader.js';
 import { formatGroup } from '../src/capture/index.js';
 import { executionReport, listExecutions, type ExecutionReport } from '../src/diagnostics/execution-report.js';
+import { operatorS3Client } from './s3-client.js';
 import { UsageError, type Io } from './io.js';
 import { findStack, requireResource, type FoundStack } from './stack-target.js';
 
@@ -107,7 +108,7 @@ export async function runExecutions(argv: string[], io: Io, deps: ExecutionsDeps
     const dynamodb = new DynamoDBClient({ ...(region ? { region } : {}), ...(values['dynamodb-endpoint'] ? { endpoint: values['dynamodb-endpoint'] } : {}) });
     inspector = new ExecutionInspector(sfn, dynamodb, { stateMachineArn, ingestionsTable });
     if (!readQuarantine && sub === 'show') {
-      s3 = quarantineS3Client(env, region);
+      s3 = operatorS3Client(env, region);
       readQuarantine = createQuarantineReader(s3);
     }
   } else {
@@ -138,15 +139,6 @@ export async function runExecutions(argv: string[], io: Io, deps: ExecutionsDeps
   } finally {
     s3?.destroy();
   }
-}
-
-/**
- * Reads quarantine objects where the SDK would send S3 requests: AWS, or the endpoint of AWS_ENDPOINT_URL_S3 (the
- * local stack's s3rver answers path-style requests only, so an endpoint variable turns path style on).
- */
-function quarantineS3Client(env: NodeJS.ProcessEnv, region: string | undefined): S3Client {
-  const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-  return new S3Client({ ...(region ? { region } : {}), ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
 }
 
 async function list(inspector: ExecutionInspector, io: Io, options: { model?: string; status?: string; since?: Date; limit: number; json: boolean }): Promise<number> {

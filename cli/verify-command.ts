@@ -1,9 +1,10 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { parseArgs } from 'node:util';
 import { HttpArthurApi, type ArthurApi, assertModelId } from '../src/arthur/index.js';
 import { S3CaptureLister } from '../src/aws/capture-lister.js';
 import { createObjectSource, type OpenObject } from '../src/aws/object-source.js';
 import { checkCaptureFile } from '../src/capture/index.js';
+import { operatorS3Client } from './s3-client.js';
 import { UsageError, type Io } from './io.js';
 
 const HELP = `usage: capture-router verify s3://BUCKET/KEY… --model ID [options]
@@ -51,7 +52,7 @@ export async function runVerify(argv: string[], io: Io, deps: VerifyDeps = {}): 
     return 0;
   }
   const args = readArgs(argv, deps.env ?? process.env);
-  const s3 = deps.s3 ?? new S3Client({ forcePathStyle: Boolean((deps.env ?? process.env).AWS_ENDPOINT_URL_S3) });
+  const s3 = deps.s3 ?? operatorS3Client(deps.env ?? process.env);
   const arthur = deps.arthur ?? new HttpArthurApi();
   const files = args.prefix ? await sampleOf(new S3CaptureLister(s3, args.prefix.bucket), args.prefix.key, args.sample, deps.random ?? Math.random) : args.files;
   if (files.length === 0) throw new UsageError(`verify: no .jsonl object under s3://${args.prefix?.bucket}/${args.prefix?.key}`);
