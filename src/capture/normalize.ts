@@ -1,5 +1,4 @@
-import { PassThrough, Transform, type TransformCallback } from 'node:stream';
-import { LineSplitter } from './lines.js';
+import { LineTransform } from './line-transform.js';
 import { CaptureChecker } from './record.js';
 import { FileTally, isBlank, type ValidateOptions } from './check-file.js';
 import type { AcceptedRecord, FileReport, QuarantineEntry } from './types.js';
@@ -24,11 +23,9 @@ export interface NormalizeOptions extends ValidateOptions {
  * normalizer.rejected.pipe(createWriteStream('x.rejected.jsonl'));
  * await pipeline(createReadStream('x.jsonl'), normalizer, createWriteStream('x.normalized.jsonl'));
  */
-export class CaptureNormalizer extends Transform {
-  readonly rejected = new PassThrough();
+export class CaptureNormalizer extends LineTransform {
   private readonly checker = new CaptureChecker();
   private readonly tally: FileTally;
-  private readonly splitter: LineSplitter;
   private readonly asRecords: boolean;
 
   constructor(options: NormalizeOptions = {}) {
@@ -36,36 +33,13 @@ export class CaptureNormalizer extends Transform {
     super({ readableObjectMode: asRecords, readableHighWaterMark: asRecords ? 64 : 1 << 20 });
     this.asRecords = asRecords;
     this.tally = new FileTally(options);
-    this.splitter = new LineSplitter((text, lineNo) => this.onLine(text, lineNo));
-    // The second stream ends with the first; its readers hear of the failure only when they listen for it, so an
-    // unread `rejected` never turns a handled pipeline error into an unhandled one.
-    this.once('error', (err) => this.rejected.destroy(this.rejected.listenerCount('error') > 0 ? err : undefined));
   }
 
   report(): FileReport {
     return this.tally.report();
   }
 
-  override _transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.splitter.push(chunk);
-      callback();
-    } catch (err) {
-      callback(err as Error);
-    }
-  }
-
-  override _flush(callback: TransformCallback): void {
-    try {
-      this.splitter.end();
-      this.rejected.end();
-      callback();
-    } catch (err) {
-      callback(err as Error);
-    }
-  }
-
-  private onLine(text: string, lineNo: number): void {
+  protected onLine(text: string, lineNo: number): void {
     if (isBlank(text)) return;
     const result = this.checker.check(text, lineNo);
     this.tally.add(result);

@@ -1,6 +1,5 @@
-import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { isBlank } from '../check-file.js';
-import { LineSplitter } from '../lines.js';
+import { LineTransform } from '../line-transform.js';
 import { PartPlanner } from '../split.js';
 import { GroundTruthTally, type GroundTruthValidateOptions } from './check-file.js';
 import { GroundTruthChecker } from './record.js';
@@ -47,11 +46,9 @@ const BODY_OVERHEAD = 3;
  * batcher.rejected.pipe(quarantineSink);
  * await pipeline(s3Body, batcher, storeEachBatchAsPart);
  */
-export class GroundTruthBatcher extends Transform {
-  readonly rejected = new PassThrough();
+export class GroundTruthBatcher extends LineTransform {
   private readonly checker: GroundTruthChecker;
   private readonly tally: GroundTruthTally;
-  private readonly splitter: LineSplitter;
   private readonly planner: PartPlanner;
   private readonly names: readonly string[];
   private readonly timestamp: string;
@@ -68,36 +65,17 @@ export class GroundTruthBatcher extends Transform {
     this.names = options.attributes;
     this.timestamp = options.groundTruthTimestamp;
     this.tally = new GroundTruthTally(options);
-    this.splitter = new LineSplitter((text, lineNo) => this.onLine(text, lineNo));
-    // As CaptureNormalizer: readers of `rejected` hear of a failure only when they listen for it.
-    this.once('error', (err) => this.rejected.destroy(this.rejected.listenerCount('error') > 0 ? err : undefined));
   }
 
   report(): GroundTruthReport {
     return this.tally.report();
   }
 
-  override _transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.splitter.push(chunk);
-      callback();
-    } catch (err) {
-      callback(err as Error);
-    }
+  protected override beforeEnd(): void {
+    if (this.planner.records > 0) this.emitBatch();
   }
 
-  override _flush(callback: TransformCallback): void {
-    try {
-      this.splitter.end();
-      if (this.planner.records > 0) this.emitBatch();
-      this.rejected.end();
-      callback();
-    } catch (err) {
-      callback(err as Error);
-    }
-  }
-
-  private onLine(text: string, lineNo: number): void {
+  protected onLine(text: string, lineNo: number): void {
     if (isBlank(text)) return;
     const result = this.checker.check(text, lineNo);
     this.tally.add(result);
