@@ -128,9 +128,13 @@ const DYNAMODB_INTEGRATION = /^arn:aws[a-z-]*:states:::dynamodb:(getItem|putItem
  * workflow's partsJson round trip for any string holding a quote; scripts/patch-local-engine.mjs (run by
  * `prepare`) fixes it. Refusing to run unpatched beats a local stack that fails where AWS does not.
  */
+let enginePatched = false;
 function assertEnginePatched(): void {
+  // Once per process: the engine file does not change under a running process, and the tests build many runners.
+  if (enginePatched) return;
   const main = createRequire(import.meta.url).resolve('aws-local-stepfunctions');
-  if (!readFileSync(main, 'utf8').includes('this.funcDefinition.name === "States.JsonToString" ?')) {
+  enginePatched = readFileSync(main, 'utf8').includes('this.funcDefinition.name === "States.JsonToString" ?');
+  if (!enginePatched) {
     throw new Error('the local Step Functions engine is not patched (States.JsonToString loses its escapes): run `npm run prepare` (or node scripts/patch-local-engine.mjs)');
   }
 }
