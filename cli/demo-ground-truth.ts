@@ -9,6 +9,7 @@ import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { LocalStack } from '../local/stack.js';
 import type { Io } from './io.js';
+import { readPartOutcomes } from '../src/aws/part-manifest-store.js';
 
 export const NEVER_CAPTURED = 'never-captured-demo-0001';
 
@@ -54,7 +55,9 @@ export async function demoGroundTruth(
   const held = (stack.receiver?.groundTruth(model.modelId) ?? []).map((g) => g.partnerInferenceId).sort();
   const out = await clients.dynamodb.send(new GetItemCommand({ TableName: stack.ingestionsTable, Key: { objectKey: { S: `${stack.captureBucket}/${key}` } } }));
   const item = out.Item ? unmarshall(out.Item) : undefined;
-  const refused: string[] = (item?.parts ?? []).flatMap((p: { refusedIds?: string }) => (p.refusedIds ? (JSON.parse(p.refusedIds) as string[]) : []));
+  // Arthur's refusals are in each part's outcome beside the part manifest; the record keeps their counts.
+  const outcomes = item?.manifestKey ? await readPartOutcomes(clients.s3, { bucket: item.manifestBucket, key: item.manifestKey }, Number(item.partCount ?? 0)) : [];
+  const refused = outcomes.flatMap((o) => ('outcome' in o ? o.outcome.refused.ids : []));
   io.out(`  put ${key}: a single-row record, a ${rows}-row record and one for an inference never captured`);
   io.out(`  ingestion record: ${String(item?.status ?? 'MISSING')}, refused ${refused.length ? refused.join(', ') : 'none'}`);
   io.out(`  Arthur holds ground truth for ${held.length} partner IDs (${expected.length} expected): ${held.join(', ')}`);

@@ -13,7 +13,7 @@ import { buildUploadDeps, createUploadHandler, readUploadConfig } from '../funct
 import { buildValidateDeps, createValidateHandler, readValidateConfig } from '../functions/validate/app.js';
 import type { AwsClients } from '../src/aws/clients.js';
 import { DynamoDbMappingStore } from '../src/aws/dynamodb-mapping-store.js';
-import type { UploadPartEvent, UploadPartResult, ValidationResult, WorkflowInput } from '../src/contracts.js';
+import type { UploadPartEvent, UploadPartResult, ValidationSummary, WorkflowInput } from '../src/contracts.js';
 import { lineTelemetry } from '../src/observability/telemetry.js';
 import type { MappingResolver } from '../src/routing/mapping-resolver.js';
 import type { StackNames } from './stack-names.js';
@@ -38,7 +38,7 @@ export interface LocalTaskConfig {
 }
 
 export interface LocalTasks {
-  validate: (input: WorkflowInput, context?: TaskContext) => Promise<ValidationResult>;
+  validate: (input: WorkflowInput, context?: TaskContext) => Promise<ValidationSummary>;
   upload: (event: UploadPartEvent, context?: TaskContext) => Promise<UploadPartResult>;
   router: RouteEventDeps;
   /** The router function: one S3 notification in, its summary out; throws to be retried. */
@@ -56,6 +56,7 @@ export function localFunctionEnv(config: LocalTaskConfig): Record<'validate' | '
   return {
     validate: {
       ARTIFACTS_BUCKET: names.artifactsBucket,
+      INGESTIONS_TABLE: names.ingestionsTable,
       ...(limits ? { MAX_PART_BYTES: String(limits.maxBytes), MAX_PART_RECORDS: String(limits.maxRecords) } : {}),
       S3_FORCE_PATH_STYLE: 'true',
     },

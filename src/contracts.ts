@@ -27,6 +27,11 @@ export interface WorkflowInput {
   kind?: 'groundTruth';
   /** The mapping's ground-truth attribute names, in order; present exactly when `kind` is `groundTruth`. */
   groundTruthAttributes?: string[];
+  /**
+   * Set by a forced replay or backfill (`force`, a `…-r{replayId}` name): send the object again even though the
+   * ledger records it as delivered. Absent otherwise, so the router's executions keep their input.
+   */
+  forced?: true;
 }
 
 /** What a mapping routes: capture files (the default) or Model Monitor ground-truth label files. */
@@ -44,9 +49,13 @@ export interface Part {
   bytes: number;
 }
 
-/** What ValidateCapture returns (kept at `$.validation`): references and counts only. */
+/**
+ * What the validators produce inside the validate function: the parts themselves. The workflow never carries this
+ * list (a file of many parts would exceed Step Functions' 256 KiB state limit): the function writes it to a part
+ * manifest in S3 and returns a {@link ValidationSummary}.
+ */
 export interface ValidationResult {
-  /** At least one part whenever `inferences` > 0 (the workflow maps over them). */
+  /** At least one part whenever `inferences` > 0. */
   parts: Part[];
   records: number;
   inferences: number;
@@ -57,11 +66,54 @@ export interface ValidationResult {
   quarantineKey?: string;
   /** The first few rejection reasons, for the ingestion record (full list in the quarantine object). */
   errorSample?: Array<{ line: number; code: string; message: string }>;
+  /** The ETag of the object version that was read (S3's GetObject answer), for the ingestion record. */
+  etag?: string;
 }
 
-/** The event of the UploadPart task: one item of the Map, plus the execution input, plus which attempt this is. */
+/**
+ * Where a file's part list lives: a manifest object of fixed-width JSON lines (src/parts/manifest.ts), line `i`
+ * describing part `i`, so UploadPart reads its own part with one ranged GET whatever the part count.
+ */
+export interface PartManifestRef {
+  bucket: string;
+  key: string;
+  /** Bytes per line, newline included: part `i` is bytes `i·lineBytes … (i+1)·lineBytes − 1`. */
+  lineBytes: number;
+}
+
+/**
+ * What ValidateCapture returns (kept at `$.validation`): counts and references only, never the part list. Its size
+ * grows by a few bytes per part (`partIndexes`), bounded by MAX_PARTS (src/parts/manifest.ts).
+ */
+export interface ValidationSummary {
+  records: number;
+  inferences: number;
+  rejected: number;
+  normalized: boolean;
+  partCount: number;
+  /** `[0, 1, …, partCount − 1]`: what the Map iterates over (ASL has no range over a count above 1,000 items). */
+  partIndexes: number[];
+  manifest: PartManifestRef;
+  /** The ETag of the object version read ('' when S3 gave none): the ingestion record's idempotency key. */
+  etag: string;
+  quarantineBucket?: string;
+  quarantineKey?: string;
+  errorSample?: Array<{ line: number; code: string; message: string }>;
+  /**
+   * Set, with nothing read and no part, when the ledger already records this object version as delivered by
+   * another execution (Step Functions forgot that execution's name and let it be reused): the workflow ends there.
+   */
+  alreadyDelivered?: { status: string; executionName?: string };
+}
+
+/**
+ * The event of the UploadPart task: one index of the Map, the manifest it reads its part from, the execution input,
+ * and which attempt this is.
+ */
 export interface UploadPartEvent {
-  part: Part;
+  /** The part's 0-based index (`$$.Map.Item.Value` over `partIndexes`). */
+  index: number;
+  manifest: PartManifestRef;
   request: WorkflowInput;
   /**
    * `$$.State.RetryCount` of the UploadPart state: 0 on the first attempt, n on the n-th retry. Absent is read as
@@ -125,17 +177,15 @@ export interface MappingItem {
 
 export type IngestionStatus = 'UPLOADED' | 'PARTIAL' | 'REJECTED' | 'FAILED';
 
-/** What Arthur answered for one part, as the workflow records it in `IngestionItem.parts`. */
+/** What Arthur answered for one part, as items written before the part manifest recorded it in `IngestionItem.parts`. */
 export interface PartOutcome {
   partIndex: number;
   httpStatus: number;
   inferences: number;
   success: number;
   failure: number;
-  /** `UploadPartResult.alreadyPresent`; absent in items written before it was recorded. */
   alreadyPresent?: number;
   total: number;
-  /** `UploadPartResult.refused`: the count, and the IDs and messages as JSON strings (absent in older items). */
   refusedCount?: number;
   refusedIds?: string;
   arthurMessages?: string;
@@ -147,8 +197,8 @@ export interface PartOutcome {
  * An item of the ingestions table (partition key `objectKey` = `{bucket}/{key}`; GSI `byModel` on modelId +
  * updatedAt), written by the workflow's DynamoDB states (statemachines/ingest.asl.yml).
  *
- * UPLOADED/PARTIAL items carry records, inferences, rejected, partCount and parts (+ quarantineKey when records
- * were quarantined); REJECTED items carry error and cause (+ the counts and quarantineKey when validation returned
+ * UPLOADED/PARTIAL items carry records, inferences, rejected, partCount, partCounts, manifestBucket/manifestKey and
+ * etag (+ quarantineKey when records were quarantined); REJECTED items carry error and cause (+ the counts and quarantineKey when validation returned
  * instead of throwing); FAILED items carry error and cause. A Lambda error's cause is the Lambda runtime's JSON
  * document `{errorType, errorMessage, trace}`.
  */
@@ -164,14 +214,18 @@ export interface IngestionItem {
   rejected?: number;
   /** Number of parts uploaded (added by the workflow). */
   partCount?: number;
-  /** Arthur's answer per part (added by the workflow). */
-  parts?: PartOutcome[];
   /**
-   * Not written by the workflow: ASL has no sum over a list, so the totals are the sums over `parts`
-   * (a reader computes them). PARTIAL already says whether any part had failures.
+   * `[[failure, alreadyPresent], …]` by part index, as a JSON string: Arthur's refusals and the inferences an earlier
+   * attempt had delivered. ASL has no sum over a list: a reader sums them (src/parts/part-counts.ts).
    */
-  arthurSuccess?: number;
-  arthurFailure?: number;
+  partCounts?: string;
+  /** The part manifest; Arthur's full answer for part i is at outcomeKeyOf(manifestKey, i) (src/parts/manifest.ts). */
+  manifestBucket?: string;
+  manifestKey?: string;
+  /** The ETag of the object version the workflow read: with objectKey, what the ledger says was delivered. */
+  etag?: string;
+  /** Items written before the part manifest: Arthur's answer per part, inline. */
+  parts?: PartOutcome[];
   error?: string;
   cause?: string;
   quarantineKey?: string;

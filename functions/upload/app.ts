@@ -10,6 +10,7 @@ import { HttpArthurApi } from '../../src/arthur/http-arthur-api.js';
 import { HttpGroundTruthApi, type GroundTruthApi } from '../../src/arthur/ground-truth-api.js';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { createObjectSource } from '../../src/aws/object-source.js';
+import { createManifestReader, createOutcomeWriter } from '../../src/aws/part-manifest-store.js';
 import { createTokenProvider, type GetToken } from '../../src/aws/token-provider.js';
 import { envReader } from '../../src/config.js';
 import type { UploadPartEvent, UploadPartResult } from '../../src/contracts.js';
@@ -65,6 +66,8 @@ export function buildUploadDeps(
   if (!getToken) throw new Error('buildUploadDeps: give a Secrets Manager client (clients.secrets) or a getToken override');
   return {
     openPart: createObjectSource(clients.s3),
+    readPart: createManifestReader(clients.s3),
+    writeOutcome: createOutcomeWriter(clients.s3),
     getToken,
     ...(provider ? { invalidateToken: (secretArn: string) => provider.invalidate(secretArn) } : {}),
     arthur: overrides.arthur ?? new HttpArthurApi(),
@@ -84,7 +87,7 @@ export function createUploadHandler(deps: UploadHandlerDeps) {
   const { telemetry, ...rest } = deps;
   /** The file's correlation fields (bucket, key, modelId, executionName) and the part, on every line of the invocation. */
   const logFor = (event: Partial<UploadPartEvent> | undefined) =>
-    withFields(telemetry.log, { ...correlation(event?.request), partIndex: event?.part?.index, partKey: event?.part?.key });
+    withFields(telemetry.log, { ...correlation(event?.request), partIndex: event?.index, manifestKey: event?.manifest?.key });
   return middy(async (event: UploadPartEvent, context: Context, opts?: { signal?: AbortSignal }): Promise<UploadPartResult> => {
     telemetry.addContext(context);
     const remaining = context?.getRemainingTimeInMillis?.();

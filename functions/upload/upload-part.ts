@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ArthurApi, ArthurTarget } from '../../src/arthur/api.js';
 import { FAILURE_SAMPLE_SIZE } from '../../src/arthur/response.js';
 import { assertAllowedHost, assertModelId } from '../../src/arthur/host-policy.js';
-import type { Part, UploadPartEvent, UploadPartResult } from '../../src/contracts.js';
+import type { Part, PartManifestRef, UploadPartEvent, UploadPartResult } from '../../src/contracts.js';
 import { ConfigurationError, StorageUnavailableError, WORKFLOW_ERROR_NAMES } from '../../src/errors.js';
 import { noMetrics, type LogFn, type MetricsSink } from '../../src/observability/telemetry.js';
 import { PartIndex } from './part-index.js';
@@ -10,6 +10,10 @@ import { checkCounts, classify, partnerIdsOf } from './refusals.js';
 import { uploadGroundTruth, type UploadGroundTruthDeps } from './upload-ground-truth.js';
 
 export interface UploadPartDeps extends UploadGroundTruthDeps {
+  /** Part `index` of a part manifest (one ranged GetObject of its line: src/aws/part-manifest-store.ts). */
+  readPart(manifest: PartManifestRef, index: number): Promise<Part>;
+  /** Keeps what Arthur answered for the part beside the manifest; the workflow's state keeps only its counts. */
+  writeOutcome(manifest: PartManifestRef, index: number, outcome: UploadPartResult): Promise<void>;
   openPart(ref: { bucket: string; key: string; versionId?: string }): Promise<{ body: Readable; contentLength?: number }>;
   getToken(secretArn: string): Promise<string>;
   /**
@@ -43,7 +47,8 @@ export interface UploadPartDeps extends UploadGroundTruthDeps {
  * causes the token to leave Secrets Manager.
  */
 export async function uploadPart(event: UploadPartEvent, deps: UploadPartDeps): Promise<UploadPartResult> {
-  const { part, request, retryCount } = checkEvent(event);
+  const { manifest, request, retryCount } = checkEvent(event);
+  const part = await readManifest(manifest, event.index, deps);
   const metrics = deps.metrics ?? noMetrics;
   // ModelId as a dimension: one series per mapped model, bounded by the mappings table (tens to hundreds); error
   // names are the fixed set of src/errors.ts. Keys, hosts and messages stay in the logs.
@@ -58,6 +63,7 @@ export async function uploadPart(event: UploadPartEvent, deps: UploadPartDeps): 
     metrics.add('InferencesFailed', 'Count', out.result.failure, model);
     // A retry found inferences an earlier attempt had delivered (its answer was lost): delivered, but worth seeing.
     if (out.result.alreadyPresent) metrics.add('InferencesAlreadyPresent', 'Count', out.result.alreadyPresent, model);
+    await recordOutcome(manifest, part, out.result, deps);
     return out.result;
   } catch (error) {
     const errorName = error instanceof Error ? error.name : 'Error';
@@ -270,13 +276,13 @@ function logOutcome(
 }
 
 /** The workflow builds this event; a malformed one is a definition bug, reported as such rather than as a crash. */
-function checkEvent(event: UploadPartEvent): { part: Part; request: UploadPartEvent['request']; retryCount: number } {
-  const part = event?.part;
+function checkEvent(event: UploadPartEvent): { manifest: PartManifestRef; request: UploadPartEvent['request']; retryCount: number } {
+  const manifest = event?.manifest;
   const request = event?.request;
-  if (!part || typeof part.bucket !== 'string' || typeof part.key !== 'string' || !request) {
+  if (!manifest || typeof manifest.bucket !== 'string' || typeof manifest.key !== 'string' || !Number.isSafeInteger(manifest.lineBytes) || !Number.isSafeInteger(event.index) || event.index < 0 || !request) {
     throw new ConfigurationError(
-      'UploadPart needs {part: {bucket, key, index, inferences}, request: {modelId, …}, retryCount}; check the ' +
-        'Map\'s ItemSelector and the UploadPart Parameters in statemachines/ingest.asl.yml.',
+      'UploadPart needs {index, manifest: {bucket, key, lineBytes}, request: {modelId, …}, retryCount}; check the ' +
+        "Map's ItemSelector and the UploadPart Parameters in statemachines/ingest.asl.yml.",
     );
   }
   // Absent: an invocation from outside the workflow (or a definition without the field) is a first attempt,
@@ -288,7 +294,29 @@ function checkEvent(event: UploadPartEvent): { part: Part; request: UploadPartEv
         'the UploadPart Parameters in statemachines/ingest.asl.yml.',
     );
   }
-  return { part, request, retryCount };
+  return { manifest, request, retryCount };
+}
+
+/** The part's line of the manifest; S3 failing past its SDK retries is worth another attempt by the workflow. */
+async function readManifest(manifest: PartManifestRef, index: number, deps: UploadPartDeps): Promise<Part> {
+  try {
+    return await deps.readPart(manifest, index);
+  } catch (err) {
+    if (err instanceof Error && (WORKFLOW_ERROR_NAMES as readonly string[]).includes(err.name)) throw err;
+    throw new StorageUnavailableError(`Reading part ${index} of the manifest s3://${manifest.bucket}/${manifest.key} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Writes the outcome once Arthur answered. A failed write fails the attempt as StorageUnavailableError: the retry
+ * asks Arthur's lookup first (retryCount > 0), so what Arthur took is counted as alreadyPresent, never sent again.
+ */
+async function recordOutcome(manifest: PartManifestRef, part: Part, result: UploadPartResult, deps: UploadPartDeps): Promise<void> {
+  try {
+    await deps.writeOutcome(manifest, part.index, result);
+  } catch (err) {
+    throw new StorageUnavailableError(`Arthur answered for part ${part.index}, but writing its outcome beside s3://${manifest.bucket}/${manifest.key} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, { cause: err });
+  }
 }
 
 /**

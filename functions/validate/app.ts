@@ -5,18 +5,20 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createArtifactStore, createArtifactUpload } from '../../src/aws/artifact-store.js';
 import type { AwsClients } from '../../src/aws/clients.js';
+import { DynamoDbIngestionLedger } from '../../src/aws/dynamodb-ingestion-ledger.js';
 import { createObjectSource } from '../../src/aws/object-source.js';
 import type { PartLimits } from '../../src/capture/index.js';
 import { envReader } from '../../src/config.js';
-import type { ValidationResult, WorkflowInput } from '../../src/contracts.js';
+import type { ValidationSummary, WorkflowInput } from '../../src/contracts.js';
 import { correlation } from '../../src/observability/correlation.js';
 import { createTelemetry } from '../../src/observability/powertools.js';
 import { withFields, type TelemetryPorts } from '../../src/observability/telemetry.js';
-import { validateCapture, type ValidateDeps } from './validate-capture.js';
-import { validateGroundTruth } from './validate-ground-truth.js';
+import { validateFile, type ValidateFileDeps } from './validate-file.js';
 
 export interface ValidateConfig {
   artifactsBucket: string;
+  /** The ingestions table (INGESTIONS_TABLE), read as the ledger before anything is read or sent. */
+  ingestionsTable: string;
   limits: PartLimits;
   /**
    * Path-style S3 addressing (S3_FORCE_PATH_STYLE, default false). AWS needs none; an emulator such as s3rver
@@ -36,6 +38,7 @@ export function readValidateConfig(env: Readonly<Record<string, string | undefin
   const functionName = read.optionalString('AWS_LAMBDA_FUNCTION_NAME');
   return {
     artifactsBucket: read.string('ARTIFACTS_BUCKET'),
+    ingestionsTable: read.string('INGESTIONS_TABLE'),
     limits: {
       maxBytes: read.integer('MAX_PART_BYTES', { min: 1, fallback: DEFAULT_PART_LIMITS.maxBytes, unit: 'bytes' }),
       maxRecords: read.integer('MAX_PART_RECORDS', { min: 1, fallback: DEFAULT_PART_LIMITS.maxRecords }),
@@ -45,17 +48,18 @@ export function readValidateConfig(env: Readonly<Record<string, string | undefin
   };
 }
 
-export interface ValidateHandlerDeps extends Omit<ValidateDeps, 'log'> {
+export interface ValidateHandlerDeps extends Omit<ValidateFileDeps, 'log'> {
   telemetry: TelemetryPorts;
 }
 
-export function buildValidateDeps(config: ValidateConfig, clients: Pick<AwsClients, 's3'>, overrides: { telemetry?: TelemetryPorts } = {}): ValidateHandlerDeps {
+export function buildValidateDeps(config: ValidateConfig, clients: Pick<AwsClients, 's3' | 'dynamodb'>, overrides: { telemetry?: TelemetryPorts } = {}): ValidateHandlerDeps {
   const telemetry = overrides.telemetry ?? createTelemetry('validate', config.functionName ?? 'validate');
   return {
     openObject: createObjectSource(clients.s3),
     putArtifact: createArtifactStore(clients.s3, config.artifactsBucket),
     openArtifactUpload: createArtifactUpload(clients.s3, config.artifactsBucket),
     artifactsBucket: config.artifactsBucket,
+    ledger: new DynamoDbIngestionLedger(clients.dynamodb, config.ingestionsTable),
     limits: config.limits,
     metrics: telemetry.metrics,
     telemetry,
@@ -64,14 +68,15 @@ export function buildValidateDeps(config: ValidateConfig, clients: Pick<AwsClien
 
 export function createValidateHandler(deps: ValidateHandlerDeps) {
   const { telemetry, ...rest } = deps;
-  return middy<WorkflowInput, ValidationResult>()
-    .handler(async (event: WorkflowInput, context: Context) => {
+  // TimeoutError 10 s before Lambda's deadline (what the workflow retries), and the abort signal that stops the read.
+  return middy<WorkflowInput, ValidationSummary>({ timeoutEarlyInMillis: 10_000 })
+    .handler(async (event: WorkflowInput, context: Context, opts?: { signal?: AbortSignal }) => {
       telemetry.addContext(context);
       const log = withFields(telemetry.log, correlation(event));
       // A ground-truth mapping's label file has its own checker and batches (docs/ground-truth.md); same parts out.
-      const result = await (event.kind === 'groundTruth' ? validateGroundTruth : validateCapture)(event, { ...rest, log });
-      log('info', 'parts ready', { parts: result.parts.length, quarantineKey: result.quarantineKey });
-      return result;
+      const summary = await validateFile(event, { ...rest, log, ...(opts?.signal ? { signal: opts.signal } : {}) });
+      log('info', 'parts ready', { parts: summary.partCount, manifestKey: summary.manifest.key, quarantineKey: summary.quarantineKey, alreadyDelivered: summary.alreadyDelivered?.status });
+      return summary;
     })
     .onError((request) => {
       const err = request.error as Error | undefined;

@@ -3,7 +3,8 @@ import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CaptureNormalizer, PartSplitter, type PartBody, type PartLimits } from '../../src/capture/index.js';
 import type { Part, ValidationResult, WorkflowInput } from '../../src/contracts.js';
-import { CaptureRejectedError, CaptureUnreadableError, StorageUnavailableError } from '../../src/errors.js';
+import { CaptureRejectedError, CaptureUnreadableError, ConfigurationError, StorageUnavailableError } from '../../src/errors.js';
+import { MAX_PARTS } from '../../src/parts/manifest.js';
 import type { OpenObject } from '../../src/aws/object-source.js';
 import type { ArtifactUpload, OpenArtifactUpload, PutArtifact } from '../../src/aws/artifact-store.js';
 import { noMetrics, type LogFn, type MetricsSink } from '../../src/observability/telemetry.js';
@@ -22,6 +23,8 @@ export interface ValidateDeps {
   log?: LogFn;
   /** InferencesValidated / InferencesRejected per model. */
   metrics?: MetricsSink;
+  /** Raised at the function's own deadline (middy's, before Lambda's): reading stops, the quarantine upload is aborted. */
+  signal?: AbortSignal;
 }
 
 /** How many rejection reasons travel in the workflow state; the quarantine object holds them all. */
@@ -37,13 +40,15 @@ const ERROR_SAMPLE = 5;
  */
 export async function validateCapture(input: WorkflowInput, deps: ValidateDeps): Promise<ValidationResult> {
   let body: Readable;
+  let etag: string | undefined;
   try {
-    ({ body } = await deps.openObject({ bucket: input.bucket, key: input.key, versionId: input.versionId }));
+    ({ body, etag } = await deps.openObject({ bucket: input.bucket, key: input.key, versionId: input.versionId }));
   } catch (err) {
     // A GetObject that S3 failed past the SDK's retries (503 SlowDown, 500, a reset) is retried by the workflow
     // like a failure mid-read; a missing or forbidden object stays CaptureUnreadableError (tests/reliability).
     throw storageError(err, `opening s3://${input.bucket}/${input.key}`);
   }
+  stopAtDeadline(body, deps.signal);
   const base = artifactBase(input);
   const normalizer = new CaptureNormalizer({ output: 'records', maxErrors: ERROR_SAMPLE });
   const quarantineAt = `${base}/${fileName(input.key)}.rejected.jsonl`;
@@ -55,6 +60,7 @@ export async function validateCapture(input: WorkflowInput, deps: ValidateDeps):
   const parts: Part[] = [];
   let streaming = false;
   const storePart = async (part: PartBody): Promise<void> => {
+    assertPartBudget(part.index, deps.limits, input);
     const key = `${base}/part-${String(part.index).padStart(5, '0')}.jsonl`;
     await deps.putArtifact(key, part.body, 'application/jsonl');
     parts.push({ bucket: deps.artifactsBucket, key, index: part.index, records: part.records, inferences: part.inferences, bytes: part.bytes });
@@ -94,6 +100,7 @@ export async function validateCapture(input: WorkflowInput, deps: ValidateDeps):
     normalized: report.normalized,
     ...(quarantineKey ? { quarantineBucket: deps.artifactsBucket, quarantineKey } : {}),
     ...(report.errors.length > 0 ? { errorSample: report.errors.slice(0, ERROR_SAMPLE) } : {}),
+    ...(etag ? { etag } : {}),
   };
   const metrics = deps.metrics ?? noMetrics;
   // ModelId: one series per mapped model (bounded by the mappings table); keys would be unbounded.
@@ -128,6 +135,27 @@ export async function validateCapture(input: WorkflowInput, deps: ValidateDeps):
   }
   result.parts.sort((a, b) => a.index - b.index);
   return result;
+}
+
+/**
+ * Stops a file that would need more parts than one execution can carry (MAX_PARTS: Step Functions' history
+ * quota), before it writes them: a ConfigurationError, recorded FAILED with what to change, never retried.
+ */
+export function assertPartBudget(index: number, limits: PartLimits, input: Pick<WorkflowInput, 'bucket' | 'key'>): void {
+  if (index < MAX_PARTS) return;
+  throw new ConfigurationError(
+    `s3://${input.bucket}/${input.key} needs more than ${MAX_PARTS} parts at maxPartRecords=${limits.maxRecords}, ` +
+      `maxPartBytes=${limits.maxBytes}: one execution's history holds ${MAX_PARTS} (Step Functions quota of 25,000 ` +
+      'events). Deploy with larger --param maxPartRecords / maxPartBytes and replay the file; nothing was sent.',
+  );
+}
+
+/** Ends the read at the deadline: the pipeline then fails, and what it was writing is aborted, not left half-done. */
+export function stopAtDeadline(body: Readable, signal: AbortSignal | undefined): void {
+  if (!signal) return;
+  const stop = () => body.destroy(new Error('the validate function reached its deadline'));
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
 }
 
 /** The quarantine's upload: streamed when the deps can, else held in memory and put at the end. */
@@ -205,7 +233,7 @@ class QuarantineWriter {
  * as permanent keeps its own name. The capture core never throws for bad content, so nothing else lands here.
  */
 export function storageError(err: unknown, doing: string): Error {
-  if (err instanceof CaptureUnreadableError || err instanceof StorageUnavailableError) return err;
+  if (err instanceof CaptureUnreadableError || err instanceof StorageUnavailableError || err instanceof ConfigurationError) return err;
   const name = (err as Error)?.name ?? 'Error';
   const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
   if (status === 403 || name === 'AccessDenied' || name === 'NoSuchBucket') {

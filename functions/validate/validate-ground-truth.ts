@@ -10,7 +10,7 @@ import { GroundTruthBatcher, groundTruthTimestamp, type GroundTruthBatch } from 
 import type { Part, ValidationResult, WorkflowInput } from '../../src/contracts.js';
 import { CaptureRejectedError, ConfigurationError } from '../../src/errors.js';
 import { noMetrics } from '../../src/observability/telemetry.js';
-import { artifactBase, fileName, storageError, type ValidateDeps } from './validate-capture.js';
+import { artifactBase, assertPartBudget, fileName, stopAtDeadline, storageError, type ValidateDeps } from './validate-capture.js';
 
 /** How many rejection reasons travel in the workflow state; the quarantine object holds them all. */
 const ERROR_SAMPLE = 5;
@@ -34,6 +34,7 @@ export async function validateGroundTruth(input: WorkflowInput, deps: ValidateDe
   } catch (err) {
     throw storageError(err, `opening s3://${input.bucket}/${input.key}`);
   }
+  stopAtDeadline(opened.body, deps.signal);
   const base = artifactBase(input);
   const batcher = new GroundTruthBatcher({
     attributes,
@@ -46,6 +47,11 @@ export async function validateGroundTruth(input: WorkflowInput, deps: ValidateDe
   const sink = new Writable({
     objectMode: true,
     write(batch: GroundTruthBatch, _enc, done) {
+      try {
+        assertPartBudget(batch.index, deps.limits, input);
+      } catch (err) {
+        return done(err as Error);
+      }
       const key = `${base}/ground-truth-${String(batch.index).padStart(5, '0')}.json`;
       deps.putArtifact(key, batch.body, 'application/json').then(() => {
         parts.push({ bucket: deps.artifactsBucket, key, index: batch.index, records: 0, inferences: batch.items, bytes: batch.bytes });
@@ -95,5 +101,6 @@ export async function validateGroundTruth(input: WorkflowInput, deps: ValidateDe
     normalized: true,
     ...(quarantineKey ? { quarantineBucket: deps.artifactsBucket, quarantineKey } : {}),
     ...(errorSample.length > 0 ? { errorSample } : {}),
+    ...(opened.etag ? { etag: opened.etag } : {}),
   };
 }

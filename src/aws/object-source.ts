@@ -14,6 +14,8 @@ export interface OpenedObject {
   contentLength?: number;
   /** From the GetObject answer: a ground-truth label's timestamp when its key has no hour partition. */
   lastModified?: Date;
+  /** From the GetObject answer: the ETag of the version read, which the ingestion record keeps. */
+  etag?: string;
 }
 
 export type OpenObject = (ref: ObjectRef) => Promise<OpenedObject>;
@@ -60,6 +62,11 @@ export function createObjectSource(s3: S3Client): OpenObject {
       throw new CaptureUnreadableError(`S3 returned no body for s3://${bucket}/${key}.`);
     }
     // In Node the SDK's body is an IncomingMessage, a Readable with the SDK's helpers mixed in.
-    return { body: out.Body as Readable, contentLength: out.ContentLength, ...(out.LastModified ? { lastModified: out.LastModified } : {}) };
+    return {
+      body: out.Body as Readable,
+      contentLength: out.ContentLength,
+      ...(out.LastModified ? { lastModified: out.LastModified } : {}),
+      ...(out.ETag ? { etag: out.ETag } : {}),
+    };
   };
 }

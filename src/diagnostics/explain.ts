@@ -1,5 +1,6 @@
 import type { IngestionItem } from '../contracts.js';
 import type { ExecutionPath } from './execution-path.js';
+import { partTotals } from '../parts/part-counts.js';
 
 /** What to do about an error the workflow recorded, by its name (src/errors.ts). */
 const HINTS: Record<string, string> = {
@@ -48,13 +49,12 @@ export function explain(ingestion: IngestionItem | undefined, execution: { statu
   switch (ingestion?.status) {
     case 'UPLOADED': {
       // A retried part whose earlier attempt Arthur had taken (answer lost) reports those inferences apart.
-      const present = (ingestion.parts ?? []).reduce((n, p) => n + Number(p.alreadyPresent ?? 0), 0);
+      const present = partTotals(ingestion).alreadyPresent;
       const earlier = present > 0 ? ` ${present} of them reached Arthur with an earlier attempt whose answer was lost (alreadyPresent).` : '';
       return { verdict: 'DELIVERED', reason: `Arthur took the file: ${ingestion.inferences ?? '?'} inferences in ${ingestion.partCount ?? '?'} part(s).${earlier}` };
     }
     case 'PARTIAL': {
-      const parts = (ingestion.parts ?? []) as Array<{ failure?: number }>;
-      const refused = parts.reduce((n, p) => n + Number(p.failure ?? 0), 0);
+      const refused = partTotals(ingestion).failure;
       return {
         verdict: 'PARTIAL',
         reason: `Some inferences are in Arthur: ${ingestion.rejected ?? 0} record(s) failed validation, Arthur refused ${refused} inference(s).${quarantine}`,

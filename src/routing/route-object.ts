@@ -124,7 +124,8 @@ export function planRoute(object: CaptureObject, resolution: Pick<Resolution, 'm
   const match = resolution?.match;
   if (!match) return { decision };
   const planned = planExecution(object, match);
-  return { decision, match, execution: name ? { ...planned, name: name(object) } : planned };
+  // A forced replay says so in its input: the workflow's first state then does not skip what the ledger records.
+  return { decision, match, execution: name ? { name: name(object), input: { ...planned.input, forced: true } } : planned };
 }
 
 /**

@@ -6,10 +6,9 @@ import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { stackDynamoDb, stackS3 } from '../support/stack-clients.js';
 
 /**
- * The local stack enforces Step Functions' 256 KiB payload quota on every state. With one record per part the
- * ingest workflow carries each part twice (ValidateCapture's result and the Map's), so a file of enough records
- * fails with States.DataLimitExceeded, which the ASL's Catch (States.ALL) cannot catch: the parts were uploaded,
- * the execution is FAILED and no ingestion record exists (issue 12; the fix is a manifest in S3).
+ * The local stack enforces Step Functions' 256 KiB payload quota on every state. The ingest workflow's state holds
+ * a part count, the part indexes and a manifest key, never the part list, and two counts per part come back from
+ * the uploads: a file of 1,500 one-record parts ends UPLOADED with every state far under the quota (issue 12).
  */
 const MODEL = '4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f';
 const PREFIX = 'strict-endpoint/';
@@ -45,22 +44,46 @@ async function ingest(records: number, name: string) {
   return { execution, record: record.Item };
 }
 
+/** The largest state input, output or task result of an execution's history, in bytes of JSON. */
+function largestState(events: readonly unknown[]): { bytes: number; where: string } {
+  let largest = { bytes: 0, where: '' };
+  for (const event of events as Array<{ type: string; state?: { name?: string; input?: unknown; output?: unknown } }>) {
+    for (const field of ['input', 'output'] as const) {
+      const value = event.state?.[field];
+      if (value === undefined) continue;
+      const bytes = Buffer.byteLength(JSON.stringify(value));
+      if (bytes > largest.bytes) largest = { bytes, where: `${event.type} ${event.state?.name} ${field}` };
+    }
+  }
+  return largest;
+}
+
 describe('the 256 KiB state payload quota', () => {
-  it('lets a file of 300 one-record parts through: every state under the quota, UPLOADED', async () => {
-    const { execution, record } = await ingest(300, 'small');
+  it('takes a file of 1,500 one-record parts to UPLOADED: every inference in Arthur once, no state over 64 KiB', async () => {
+    const before = stack.receiver!.received(MODEL).length;
+    const { execution, record } = await ingest(1500, 'large');
     expect(execution.status).toBe('SUCCEEDED');
     expect(record?.status?.S).toBe('UPLOADED');
-  });
+    expect(record?.partCount?.N).toBe('1500');
+    expect(record?.inferences?.N).toBe('1500');
+    const received = stack.receiver!.received(MODEL).slice(before);
+    const ids = received.map((r) => r.partnerInferenceId);
+    expect(ids).toHaveLength(1500);
+    expect(new Set(ids).size).toBe(1500);
+    const largest = largestState(execution.run!.events);
+    expect(largest.bytes).toBeGreaterThan(0);
+    expect(largest.bytes).toBeLessThan(64 * 1024);
+  }, 180_000);
 
-  it('fails a file of 1,500 one-record parts with States.DataLimitExceeded that no Catch catches, leaving no ingestion record', async () => {
-    const { execution, record } = await ingest(1500, 'large');
+  it('fails a file that needs more than 2,000 parts before sending anything, recorded FAILED with what to change', async () => {
+    const before = stack.receiver!.received(MODEL).length;
+    const { execution, record } = await ingest(2001, 'too-many-parts');
     expect(execution.status).toBe('FAILED');
-    expect(execution.run?.error).toBe('States.DataLimitExceeded');
-    expect(execution.run?.cause).toMatch(/exceeding the maximum of 262144 bytes/);
-    // Not RecordFailed through the Catch: the quota's failure is terminal.
-    expect(execution.run?.events.some((e) => e.type === 'StateEntered' && (e as { state: { name: string } }).state.name === 'RecordFailed')).toBe(false);
-    expect(record).toBeUndefined();
-  });
+    expect(record?.status?.S).toBe('FAILED');
+    expect(record?.error?.S).toBe('ConfigurationError');
+    expect(record?.cause?.S).toMatch(/more than 2000 parts at maxPartRecords=1.*--param maxPartRecords/);
+    expect(stack.receiver!.received(MODEL).length).toBe(before);
+  }, 180_000);
 });
 
 describe('execution-name retention with the ledger', () => {
