@@ -6,7 +6,7 @@ import type { PutArtifact } from '../../src/aws/artifact-store.js';
 import type { ValidationResult, ValidationSummary, WorkflowInput } from '../../src/contracts.js';
 import { StorageUnavailableError } from '../../src/errors.js';
 import { encodeManifest, manifestKeyOf, partIndexes } from '../../src/parts/manifest.js';
-import { type IngestionLedger, isDelivered, ledgerKey } from '../../src/routing/ingestion-ledger.js';
+import { type IngestionLedger, isDelivered, type LedgerEntry, ledgerKey } from '../../src/routing/ingestion-ledger.js';
 import { executionName } from '../../src/routing/execution-name.js';
 import { artifactBase, storageError, validateCapture, type ValidateDeps } from './validate-capture.js';
 import { validateGroundTruth } from './validate-ground-truth.js';
@@ -42,7 +42,7 @@ export async function validateFile(input: WorkflowInput, deps: ValidateFileDeps)
 async function deliveredBefore(input: WorkflowInput, deps: ValidateFileDeps): Promise<ValidationSummary['alreadyDelivered']> {
   if (!deps.ledger || input.forced) return undefined;
   const objectKey = ledgerKey(input);
-  let entry;
+  let entry: LedgerEntry | undefined;
   try {
     entry = (await deps.ledger.lookup([objectKey])).get(objectKey);
   } catch (err) {

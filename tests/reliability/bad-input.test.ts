@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { CaptureNormalizer, ERROR_CODES, checkCaptureFile, type FileReport } from '../../src/capture/index.js';
 import { CaptureGenerator, INVALID_KINDS, VALID_KINDS, prng, type Kind } from '../../local/capture-generator.js';
 import { captureKey, modelId, record, SOAK, startReliabilityStack, type ReliabilityStack } from './support.js';
+import { partTotals } from '../../src/parts/part-counts.js';
 
 const VALIDATOR_FILES = SOAK ? 100_000 : 10_000;
 const STACK_FILES = SOAK ? 2_000 : 240;
@@ -239,7 +240,7 @@ describe(`${STACK_FILES} mutated files through the whole local stack`, () => {
       const item = items.get(`${r.stack.captureBucket}/${key}`);
       // A mutation can give records of two files the same partner ID (an eventId set to "x", say): the validator
       // cannot see across files, Arthur refuses the second copy, and the file is PARTIAL with that failure counted.
-      const refusedByArthur = (item?.parts ?? []).reduce((n, p) => n + p.failure, 0);
+      const refusedByArthur = item ? partTotals(item).failure : 0;
       const expected = report.inferences === 0 ? 'REJECTED' : report.rejected > 0 || refusedByArthur > 0 ? 'PARTIAL' : 'UPLOADED';
       statuses[item?.status ?? 'NONE'] = (statuses[item?.status ?? 'NONE'] ?? 0) + 1;
       expectedInferences += report.inferences;
@@ -267,7 +268,7 @@ describe(`${STACK_FILES} mutated files through the whole local stack`, () => {
       }
     }
     const received = r.stack.receiver!.received(MODEL).length;
-    const arthurFailures = [...items.values()].reduce((n, i) => n + (i.parts ?? []).reduce((m, p) => m + p.failure, 0), 0);
+    const arthurFailures = [...items.values()].reduce((n, i) => n + partTotals(i).failure, 0);
     record('bad input: whole stack', { files: STACK_FILES, statuses, expectedInferences, received, arthurFailures, wrong: wrong.length, ms });
     expect(wrong).toEqual([]);
     expect(statuses.FAILED ?? 0).toBe(0);

@@ -13,6 +13,7 @@ import { checkCaptureFile } from '../../src/capture/index.js';
 import type { FaultSpec } from '../../local/arthur/index.js';
 import { CaptureGenerator, DEFAULT_MIX, prng, type Kind } from '../../local/capture-generator.js';
 import { captureKey, modelId, record, SOAK, startReliabilityStack, withPeakRss, type ReliabilityStack } from './support.js';
+import { outcomesOf } from '../support/part-manifest.js';
 
 const N = Number(process.env.BURST_FILES ?? (SOAK ? 10_000 : 300));
 const PUT_CONCURRENCY = 32;
@@ -103,7 +104,7 @@ async function ledger(planned: Planned[], model: string) {
     recordsSent += p.records - p.rejected;
     recordsQuarantined += p.rejected;
     if (item.status === 'UPLOADED' || item.status === 'PARTIAL') {
-      const parts = item.parts ?? [];
+      const parts = await outcomesOf(r.s3, item);
       const failure = parts.reduce((n, x) => n + x.failure, 0);
       const success = parts.reduce((n, x) => n + x.success, 0);
       // Delivered by an earlier attempt of a retried part (its answer lost): in Arthur, neither new nor refused.

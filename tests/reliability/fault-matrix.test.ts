@@ -9,6 +9,7 @@ import { checkCaptureFile } from '../../src/capture/index.js';
 import type { FaultSpec } from '../../local/arthur/index.js';
 import { CaptureGenerator } from '../../local/capture-generator.js';
 import { attempts, captureKey, modelId, record, startReliabilityStack, type ReliabilityStack } from './support.js';
+import { outcomesOf } from '../support/part-manifest.js';
 
 const UPLOAD_TIMEOUT_MS = 400;
 let r: ReliabilityStack;
@@ -126,13 +127,14 @@ describe('Arthur faults: terminal state and attempt count', () => {
   it('207 with 2 failed results: PARTIAL (1 attempt, never re-sent), the failures counted in the record', async () => {
     const o = await runScenario('207 with partial failures', [{ partialFailures: 2 }]);
     expect({ status: o.status, attempts: o.attempts, received: o.received.length }).toEqual({ status: 'PARTIAL', attempts: 1, received: o.sent - 2 });
-    const parts = o.item?.parts as Array<{ success: number; failure: number; refusedIds: string; arthurMessages: string }>;
+    expect(o.item?.partCounts).toBe('[[2,0]]');
+    const parts = await outcomesOf(r.s3, o.item);
     expect(parts.reduce((n, p) => n + p.failure, 0)).toBe(2);
     expect(parts.reduce((n, p) => n + p.success, 0)).toBe(o.sent - 2);
-    // The record names the partner IDs Arthur refused (traced from its eventId + index answer) and its message.
-    const refused = parts.flatMap((p) => JSON.parse(p.refusedIds) as string[]);
+    // The part's outcome names the partner IDs Arthur refused (traced from its eventId + index answer) and its message.
+    const refused = parts.flatMap((p) => p.refused.ids);
     expect(sorted(refused)).toEqual(sorted(o.expected.filter((id) => !o.received.includes(id))));
-    expect(parts.flatMap((p) => JSON.parse(p.arthurMessages) as string[])).toContain('injected fault: inference not ingested');
+    expect(parts.flatMap((p) => p.refused.messages)).toContain('injected fault: inference not ingested');
   });
 
   it('a part failing (503 once) after another part was accepted: only that part is re-sent; UPLOADED, every inference once', async () => {

@@ -8,13 +8,15 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readFileSync } from 'node:fs';
 import { checkCaptureFile as validateFile } from '../../src/capture/index.js';
-import { validateCapture, type ValidateDeps } from '../../functions/validate/validate-capture.js';
+import type { ValidateDeps } from '../../functions/validate/validate-capture.js';
+import { validateFile as validateTask } from '../../functions/validate/validate-file.js';
+import { createManifestReader, createOutcomeWriter } from '../../src/aws/part-manifest-store.js';
 import { uploadPart, type UploadPartDeps } from '../../functions/upload/upload-part.js';
 import { createArtifactStore } from '../../src/aws/artifact-store.js';
 import { createObjectSource } from '../../src/aws/object-source.js';
 import { createTokenProvider } from '../../src/aws/token-provider.js';
 import { HttpArthurApi } from '../../src/arthur/index.js';
-import type { UploadPartEvent, WorkflowInput } from '../../src/contracts.js';
+import type { Part, UploadPartEvent, WorkflowInput } from '../../src/contracts.js';
 import { startArthurReceiver, type ArthurReceiver } from '../../local/arthur/index.js';
 import { CaptureGenerator } from '../../local/capture-generator.js';
 import { startS3rver, type S3rverServer } from '../support/s3rver-server.js';
@@ -32,7 +34,8 @@ let s3: S3Client;
 let receiver: ArthurReceiver;
 let secrets: SecretsManagerStub;
 let tasks: IngestTasks;
-let uploadCalls: UploadPartEvent[];
+/** Every UploadPart event, with the part it read from the manifest. */
+let uploadCalls: Array<UploadPartEvent & { part: Part }>;
 
 beforeAll(async () => {
   [harness, s3rver, receiver, secrets] = await Promise.all([
@@ -52,6 +55,8 @@ beforeAll(async () => {
   };
   const uploadDeps: UploadPartDeps = {
     openPart: createObjectSource(s3),
+    readPart: createManifestReader(s3),
+    writeOutcome: createOutcomeWriter(s3),
     getToken: createTokenProvider(new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } })),
     arthur: new HttpArthurApi(),
     defaultHost: receiver.url,
@@ -60,9 +65,9 @@ beforeAll(async () => {
     timeoutMs: 2000,
   };
   tasks = {
-    ValidateCapture: (input: WorkflowInput) => validateCapture(input, validateDeps),
-    UploadPart: (event: UploadPartEvent) => {
-      uploadCalls.push(event);
+    ValidateCapture: (input: WorkflowInput) => validateTask(input, validateDeps),
+    UploadPart: async (event: UploadPartEvent) => {
+      uploadCalls.push({ ...event, part: await uploadDeps.readPart(event.manifest, event.index) });
       return uploadPart(event, uploadDeps);
     },
   };

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Part, UploadPartEvent, UploadPartResult, ValidationResult, WorkflowInput } from '../../src/contracts.js';
+import type { Part, UploadPartEvent, UploadPartResult, ValidationSummary, WorkflowInput } from '../../src/contracts.js';
+import { partIndexes } from '../../src/parts/manifest.js';
+import { manifestFor, partOf } from '../support/part-manifest.js';
 import {
   ArthurAuthError,
   ArthurModelNotFoundError,
@@ -54,16 +56,18 @@ function part(index: number, inferences = 10, over: Partial<Part> = {}): Part {
   return { bucket: 'artifacts', key: `captures/model-churn/x/part-0000${index}.jsonl`, index, records: inferences, inferences, bytes: 1000, ...over };
 }
 
-function validation(parts: Part[], over: Partial<ValidationResult> = {}): ValidationResult {
+/** What ValidateCapture returns for `parts`: their count, indexes and manifest (held in memory), never the list. */
+function validation(parts: Part[], over: Partial<ValidationSummary> = {}): ValidationSummary {
   const inferences = parts.reduce((n, p) => n + p.inferences, 0);
-  return { parts, records: inferences, inferences, rejected: 0, normalized: false, ...over };
+  const manifest = manifestFor(...parts);
+  return { records: inferences, inferences, rejected: 0, normalized: false, partCount: parts.length, partIndexes: partIndexes(parts.length), manifest, etag: '"etag-read"', ...over };
 }
 
 /** Arthur took every inference of the part. */
 function accepted(event: UploadPartEvent): UploadPartResult {
-  const n = event.part.inferences;
+  const n = partOf(event).inferences;
   return {
-    partIndex: event.part.index, status: 207, inferences: n, success: n, failure: 0, alreadyPresent: 0, total: n,
+    partIndex: event.index, status: 207, inferences: n, success: n, failure: 0, alreadyPresent: 0, total: n,
     refused: { count: 0, ids: [], unnamed: 0, messages: [] }, lookup: 'not needed', countsCheck: 'ok',
   };
 }
@@ -76,8 +80,8 @@ function uploadRecorder(behaviour: (event: UploadPartEvent, call: number) => Upl
   let maxInFlight = 0;
   const fn = async (event: UploadPartEvent) => {
     events.push(event);
-    const call = (calls.get(event.part.index) ?? 0) + 1;
-    calls.set(event.part.index, call);
+    const call = (calls.get(event.index) ?? 0) + 1;
+    calls.set(event.index, call);
     inFlight += 1;
     maxInFlight = Math.max(maxInFlight, inFlight);
     try {
@@ -95,7 +99,8 @@ describe('ingest workflow: outcomes', () => {
     const req = input();
     const parts = [part(0, 7), part(1, 5)];
     const upload = uploadRecorder((event) => accepted(event));
-    const run = await harness.run({ ValidateCapture: () => validation(parts), UploadPart: upload.fn }, req, 'happy-path');
+    const summary = validation(parts);
+    const run = await harness.run({ ValidateCapture: () => summary, UploadPart: upload.fn }, req, 'happy-path');
 
     expect(run.status).toBe('SUCCEEDED');
     // Two parts: 4 states and one UploadPart per part, 6 transitions (8 before the Choice before the Map and the
@@ -112,37 +117,41 @@ describe('ingest workflow: outcomes', () => {
       inferences: 12,
       rejected: 0,
       partCount: 2,
-      parts: [
-        { partIndex: 0, httpStatus: 207, inferences: 7, success: 7, failure: 0, alreadyPresent: 0, total: 7 },
-        { partIndex: 1, httpStatus: 207, inferences: 5, success: 5, failure: 0, alreadyPresent: 0, total: 5 },
-      ],
+      // Two counts per part, [failure, alreadyPresent]; Arthur's full answer is beside the manifest.
+      partCounts: '[[0,0],[0,0]]',
+      manifestBucket: summary.manifest.bucket,
+      manifestKey: summary.manifest.key,
+      // The ETag of the version ValidateCapture read, not only the event's.
+      etag: '"etag-read"',
     });
+    expect(item?.parts).toBeUndefined();
     expect(item?.quarantineKey).toBeUndefined();
     expect(Date.parse(item!.updatedAt)).toBeGreaterThanOrEqual(Date.parse(item!.startedAt!));
   });
 
-  it('hands UploadPart one part, the execution input and its retry count, and ValidateCapture the execution input as it is', async () => {
+  it('hands UploadPart a part index, the manifest, the execution input and its retry count, and ValidateCapture the execution input as it is', async () => {
     const req = input({ versionId: 'v-3', arthurHost: 'https://arthur.example.com', tokenSecretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:capture-router/x' });
     const seen: unknown[] = [];
     const upload = uploadRecorder((event) => accepted(event));
+    const summary = validation([part(0, 3)]);
     await harness.run(
       {
         ValidateCapture: (event: unknown) => {
           seen.push(event);
-          return validation([part(0, 3)]);
+          return summary;
         },
         UploadPart: upload.fn,
       },
       req,
     );
     expect(seen).toEqual([req]);
-    expect(upload.events).toEqual([{ part: part(0, 3), request: req, retryCount: 0 }]);
+    expect(upload.events).toEqual([{ index: 0, manifest: summary.manifest, request: req, retryCount: 0 }]);
   });
 
   it('records PARTIAL when Arthur reports failed inferences for a part, and does not send that part again', async () => {
     const req = input();
     const upload = uploadRecorder((event) =>
-      event.part.index === 1 ? { ...accepted(event), success: 8, failure: 2 } : accepted(event),
+      event.index === 1 ? { ...accepted(event), success: 8, failure: 2 } : accepted(event),
     );
     const run = await harness.run({ ValidateCapture: () => validation([part(0), part(1)]), UploadPart: upload.fn }, req);
 
@@ -151,7 +160,7 @@ describe('ingest workflow: outcomes', () => {
     // The status is the record state's own: no Pass state sets it.
     expect(statesEntered(run)).toEqual(['ValidateCapture', 'UploadParts', 'UploadPart', 'UploadPart', 'CheckOutcome', 'RecordRefused']);
     const item = await harness.ingestion(req.bucket, req.key);
-    expect(item).toMatchObject({ status: 'PARTIAL', parts: [{ failure: 0 }, { success: 8, failure: 2 }] });
+    expect(item).toMatchObject({ status: 'PARTIAL', partCounts: '[[0,0],[2,0]]' });
   });
 
   it('records PARTIAL when every part had failures, even with the same count in each', async () => {
@@ -164,12 +173,12 @@ describe('ingest workflow: outcomes', () => {
   it('records UPLOADED when a part\'s only refusals were already in Arthur, keeping that count per part', async () => {
     const req = input();
     const upload = uploadRecorder((event) =>
-      event.part.index === 1 ? { ...accepted(event), success: 6, failure: 0, alreadyPresent: 4 } : accepted(event),
+      event.index === 1 ? { ...accepted(event), success: 6, failure: 0, alreadyPresent: 4 } : accepted(event),
     );
     await harness.run({ ValidateCapture: () => validation([part(0), part(1)]), UploadPart: upload.fn }, req);
     expect(await harness.ingestion(req.bucket, req.key)).toMatchObject({
       status: 'UPLOADED',
-      parts: [{ failure: 0, alreadyPresent: 0 }, { success: 6, failure: 0, alreadyPresent: 4, total: 10 }],
+      partCounts: '[[0,0],[0,4]]',
     });
   });
 
@@ -177,7 +186,7 @@ describe('ingest workflow: outcomes', () => {
     const req = input();
     const upload = uploadRecorder((event) => ({ ...accepted(event), success: 0, failure: 1, alreadyPresent: 9 }));
     await harness.run({ ValidateCapture: () => validation([part(0)]), UploadPart: upload.fn }, req);
-    expect(await harness.ingestion(req.bucket, req.key)).toMatchObject({ status: 'PARTIAL', parts: [{ failure: 1, alreadyPresent: 9 }] });
+    expect(await harness.ingestion(req.bucket, req.key)).toMatchObject({ status: 'PARTIAL', partCounts: '[[1,9]]' });
   });
 
   it('records PARTIAL with the quarantine object when validation rejected some records', async () => {
@@ -198,7 +207,7 @@ describe('ingest workflow: outcomes', () => {
       inferences: 4,
       rejected: 2,
       quarantineKey: 'captures/model-churn/x/a.rejected.jsonl',
-      parts: [{ success: 4, failure: 0 }],
+      partCounts: '[[0,0]]',
     });
   });
 
@@ -260,6 +269,20 @@ describe('ingest workflow: outcomes', () => {
       error: 'CaptureRejectedError',
       cause: 'The capture object holds 0 records and no inference Arthur can take.',
     });
+  });
+
+  it('ends at AlreadyDelivered, sending nothing and leaving the record as it is, when the ledger says delivered', async () => {
+    const req = input();
+    await harness.run({ ValidateCapture: () => validation([part(0, 3)]), UploadPart: (event: UploadPartEvent) => accepted(event) }, req, 'first-run');
+    const first = await harness.ingestion(req.bucket, req.key);
+    const upload = uploadRecorder((event) => accepted(event));
+    const delivered = { status: 'UPLOADED', executionName: 'first-run' };
+    const run = await harness.run({ ValidateCapture: () => validation([], { records: 0, alreadyDelivered: delivered }), UploadPart: upload.fn }, req, 'name-reused');
+    expect(run).toMatchObject({ status: 'SUCCEEDED', output: delivered });
+    // 4 transitions, nothing uploaded, nothing written.
+    expect(statesEntered(run)).toEqual(['ValidateCapture', 'UploadParts', 'CheckOutcome', 'AlreadyDelivered']);
+    expect(upload.calls.size).toBe(0);
+    expect(await harness.ingestion(req.bucket, req.key)).toEqual(first);
   });
 });
 
@@ -323,7 +346,7 @@ describe('ingest workflow: retries', () => {
   it('retries only the part that failed: an accepted part is never sent again', async () => {
     const req = input();
     const upload = uploadRecorder((event, call) => {
-      if (event.part.index === 1 && call === 1) throw new ArthurUnavailableError('connection reset');
+      if (event.index === 1 && call === 1) throw new ArthurUnavailableError('connection reset');
       return accepted(event);
     });
     const run = await harness.run({ ValidateCapture: () => validation([part(0), part(1)]), UploadPart: upload.fn }, req);
@@ -338,12 +361,12 @@ describe('ingest workflow: retries', () => {
 
   it('hands UploadPart $$.State.RetryCount: 0 on the first attempt, n on the n-th retry, per part and per execution', async () => {
     const upload = uploadRecorder((event, call) => {
-      if (event.part.index === 1 && call <= 2) throw new ArthurUnavailableError('connection reset');
+      if (event.index === 1 && call <= 2) throw new ArthurUnavailableError('connection reset');
       return accepted(event);
     });
     const tasks = { ValidateCapture: () => validation([part(0), part(1)]), UploadPart: upload.fn };
     await harness.run(tasks, input());
-    const counts = (index: number) => upload.events.filter((e) => e.part.index === index).map((e) => e.retryCount);
+    const counts = (index: number) => upload.events.filter((e) => e.index === index).map((e) => e.retryCount);
     expect(counts(0)).toEqual([0]);
     expect(counts(1)).toEqual([0, 1, 2]);
 

@@ -10,6 +10,7 @@ import { createTelemetry } from '../../../src/observability/powertools.js';
 import { METRIC_NAMES, withFields } from '../../../src/observability/telemetry.js';
 import { captureOutput, type CapturedOutput } from '../../support/capture-output.js';
 import { applyEnv, RIG_BUCKET, RIG_KEY, RIG_MODEL, RIG_SECRET_ARN, startUploadRig, type UploadRig } from '../../support/upload-rig.js';
+import { putManifest } from '../../support/part-manifest.js';
 
 /**
  * What an operator reads in CloudWatch: Powertools JSON log lines with the same correlation fields in every
@@ -27,11 +28,13 @@ let arthur: ArthurReceiver;
 let inferences = 0;
 let captureText = '';
 let output: CapturedOutput | undefined;
+let manifest: UploadPartEvent['manifest'];
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   rig = await startUploadRig({ token: TOKEN, seed: 7, records: 6 });
   ({ arthur, inferences, captureText } = rig);
+  manifest = await putManifest(rig.s3.client(), BUCKET, 'captures/telemetry-test', [{ bucket: BUCKET, key: KEY, index: 0, records: 6, inferences, bytes: captureText.length }]);
 });
 afterAll(() => rig.close());
 afterEach(() => {
@@ -56,7 +59,8 @@ const context = {
 } as unknown as Context;
 
 const uploadEvent = (): UploadPartEvent => ({
-  part: { bucket: BUCKET, key: KEY, index: 0, records: 6, inferences, bytes: captureText.length },
+  index: 0,
+  manifest,
   request: { bucket: BUCKET, key: KEY, etag: 'aaaabbbbccccddddeeeeffff00001111', size: captureText.length, modelId: MODEL, mappingPrefix: 'ep/' },
 });
 

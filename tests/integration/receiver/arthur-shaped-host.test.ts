@@ -8,6 +8,7 @@ import { startArthurReceiver, type ArthurReceiver } from '../../../local/arthur/
 import { CaptureGenerator } from '../../../local/capture-generator.js';
 import { CaptureChecker } from '../../../src/capture/index.js';
 import { captureKey, modelId, startReliabilityStack, type ReliabilityStack } from '../../reliability/support.js';
+import { outcomesOf } from '../../support/part-manifest.js';
 
 const TOKEN = 'arthur-shaped-host-token-31';
 const ORG = '5b7d9f1a-3c5e-4a7b-9d1f-3a5c7e9b1d3f';
@@ -62,9 +63,9 @@ describe('against an Arthur-shaped host that requires its organization', () => {
     const refused = ids.filter((id) => !held.has(id));
     expect(refused).toHaveLength(1);
     expect(item?.status).toBe('PARTIAL');
-    const parts = item?.parts as Array<{ refusedCount: number; refusedIds: string; arthurMessages: string; countsCheck: string }>;
-    expect(parts.map((p) => JSON.parse(p.refusedIds))).toEqual([refused]);
-    expect(parts[0]).toMatchObject({ refusedCount: 1, countsCheck: 'ok' });
-    expect(JSON.parse(parts[0]!.arthurMessages)).toEqual(['injected fault: inference not ingested']);
+    const parts = await outcomesOf(r.s3, item);
+    expect(parts.map((p) => p.refused.ids)).toEqual([refused]);
+    expect(parts[0]).toMatchObject({ refused: { count: 1 }, countsCheck: 'ok' });
+    expect(parts[0]!.refused.messages).toEqual(['injected fault: inference not ingested']);
   });
 });

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 import type { ArthurReceiver } from '../../../local/arthur/index.js';
-import type { UploadPartEvent } from '../../../src/contracts.js';
+import type { Part, UploadPartEvent } from '../../../src/contracts.js';
+import { putManifest } from '../../support/part-manifest.js';
 import { applyEnv, RIG_BUCKET, RIG_KEY, RIG_MODEL, startUploadRig, type UploadRig } from '../../support/upload-rig.js';
 import { captureOutput } from '../../support/capture-output.js';
 
@@ -35,10 +36,14 @@ function configure(overrides: Record<string, string | undefined> = {}): void {
 }
 
 const context = { getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
-const event: UploadPartEvent = {
-  part: { bucket: BUCKET, key: KEY, index: 0, records: 10, inferences: 0, bytes: 0 },
-  request: { bucket: BUCKET, key: KEY, size: 0, modelId: MODEL, mappingPrefix: 'ep/' },
-};
+let event: UploadPartEvent;
+
+beforeAll(async () => {
+  // A real manifest in S3, as the validator writes it: the handler reads its part with a ranged GET.
+  const part: Part = { bucket: BUCKET, key: KEY, index: 0, records: 10, inferences, bytes: 0 };
+  const manifest = await putManifest(rig.s3.client(), BUCKET, 'captures/handler-test', [part]);
+  event = { index: 0, manifest, request: { bucket: BUCKET, key: KEY, size: 0, modelId: MODEL, mappingPrefix: 'ep/' } };
+});
 
 describe('upload handler', () => {
   it('uploads a part with the configured host and secret', async () => {
@@ -46,7 +51,7 @@ describe('upload handler', () => {
     const { handler } = await import('../../../functions/upload/handler.js');
     const output = captureOutput();
     try {
-      const result = await handler({ ...event, part: { ...event.part, inferences } }, context);
+      const result = await handler(event, context);
       expect(result).toMatchObject({ partIndex: 0, status: 207, success: inferences, failure: 0 });
       expect(arthur.received(MODEL)).toHaveLength(inferences);
       const lines = output.json().filter((l) => l._aws === undefined);

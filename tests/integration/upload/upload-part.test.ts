@@ -6,7 +6,8 @@ import { HttpArthurApi, parseAllowlist, type ArthurApi } from '../../../src/arth
 import { CaptureChecker } from '../../../src/capture/index.js';
 import { createObjectSource } from '../../../src/aws/object-source.js';
 import { createTokenProvider } from '../../../src/aws/token-provider.js';
-import type { UploadPartEvent } from '../../../src/contracts.js';
+import type { Part, UploadPartEvent } from '../../../src/contracts.js';
+import { manifestFor, memoryManifestDeps, writtenOutcomes } from '../../support/part-manifest.js';
 import {
   ArthurAuthError,
   ArthurUnavailableError,
@@ -57,9 +58,11 @@ beforeEach(() => {
   secrets.calls.length = 0;
 });
 
-function event(request: Partial<UploadPartEvent['request']> = {}, part: Partial<UploadPartEvent['part']> = {}): UploadPartEvent {
+function event(request: Partial<UploadPartEvent['request']> = {}, part: Partial<Part> = {}): UploadPartEvent {
+  const only: Part = { bucket: BUCKET, key: file.key, index: 0, records: 60, inferences: file.inferences, bytes: file.text.length, ...part };
   return {
-    part: { bucket: BUCKET, key: file.key, index: 0, records: 60, inferences: file.inferences, bytes: file.text.length, ...part },
+    index: only.index,
+    manifest: manifestFor(only),
     request: { bucket: BUCKET, key: file.key, size: file.text.length, modelId: MODEL, mappingPrefix: 'models/churn/', ...request },
   };
 }
@@ -68,6 +71,7 @@ function deps(overrides: Partial<UploadPartDeps> = {}): UploadPartDeps & { logs:
   const logs: unknown[] = [];
   return {
     openPart: createObjectSource(s3.client()),
+    ...memoryManifestDeps,
     getToken: createTokenProvider(secrets.client()),
     arthur: api,
     defaultHost: arthur.url,
@@ -83,11 +87,14 @@ function deps(overrides: Partial<UploadPartDeps> = {}): UploadPartDeps & { logs:
 describe('UploadPart', () => {
   it('streams the part from S3 to Arthur and returns Arthur\'s counts', async () => {
     const d = deps();
-    const result = await uploadPart(event(), d);
+    const e = event();
+    const result = await uploadPart(e, d);
     expect(result).toEqual({
       partIndex: 0, status: 207, inferences: file.inferences, success: file.inferences, failure: 0, alreadyPresent: 0, total: file.inferences,
       refused: { count: 0, ids: [], unnamed: 0, messages: [] }, lookup: 'not needed', countsCheck: 'ok',
     });
+    // Arthur's whole answer is kept beside the manifest: the workflow's state keeps two counts of it.
+    expect(writtenOutcomes.get(`${e.manifest.key}#0`)).toEqual(result);
     expect(arthur.received(MODEL)).toHaveLength(file.inferences);
     expect(secrets.calls).toEqual([DEFAULT_ARN]);
     expect(d.logs).toEqual([expect.objectContaining({ level: 'info', modelId: MODEL, key: file.key, success: file.inferences, bytes: file.text.length })]);
@@ -119,8 +126,27 @@ describe('UploadPart', () => {
     expect(arthur.stats().total).toBe(0);
   });
 
-  it('refuses an event without a part, pointing at the state machine', async () => {
+  it('refuses an event without a part index or manifest, pointing at the state machine', async () => {
     await expect(uploadPart({ request: event().request } as unknown as UploadPartEvent, deps())).rejects.toThrow(/ItemSelector/);
+    await expect(uploadPart({ ...event(), index: -1 }, deps())).rejects.toThrow(ConfigurationError);
+    expect(arthur.stats().total).toBe(0);
+  });
+
+  it('a manifest S3 cannot read past its retries → StorageUnavailableError (retried), nothing sent', async () => {
+    const failing = deps({ readPart: async () => Promise.reject(Object.assign(new Error('slow down'), { name: 'SlowDown' })) });
+    await expect(uploadPart(event(), failing)).rejects.toMatchObject({ name: 'StorageUnavailableError', message: expect.stringMatching(/part 0 of the manifest/) });
+    expect(arthur.stats().total).toBe(0);
+  });
+
+  it('an outcome that cannot be written after Arthur took the part → StorageUnavailableError; the retry counts it present, sends nothing', async () => {
+    const e = event();
+    const failing = deps({ writeOutcome: async () => Promise.reject(new Error('reset')) });
+    await expect(uploadPart(e, failing)).rejects.toMatchObject({ name: 'StorageUnavailableError' });
+    expect(arthur.received(MODEL)).toHaveLength(file.inferences);
+    const retried = await uploadPart({ ...e, retryCount: 1 }, deps());
+    expect(retried).toMatchObject({ success: 0, failure: 0, alreadyPresent: file.inferences });
+    expect(arthur.received(MODEL)).toHaveLength(file.inferences);
+    expect(writtenOutcomes.get(`${e.manifest.key}#0`)).toEqual(retried);
   });
 
   it('a part missing from S3 → CaptureUnreadableError, nothing sent', async () => {

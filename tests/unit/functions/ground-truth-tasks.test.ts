@@ -12,6 +12,7 @@ import type { GroundTruthApi, GroundTruthUpdateRequest } from '../../../src/arth
 import type { GroundTruthItem } from '../../../src/capture/index.js';
 import type { UploadPartEvent, WorkflowInput } from '../../../src/contracts.js';
 import { CaptureRejectedError } from '../../../src/errors.js';
+import { manifestFor, memoryManifestDeps } from '../../support/part-manifest.js';
 
 const MODEL = '5a3b7c1e-93f0-4c55-9a0e-2b1f8a7d6c40';
 const label = (data: string, eventId: string, encoding = 'CSV') => JSON.stringify({ groundTruthData: { data, encoding }, eventMetadata: { eventId }, eventVersion: '0' });
@@ -71,13 +72,15 @@ describe('uploadPart for a ground-truth batch', () => {
     { partner_inference_id: 'gone', ground_truth_timestamp: '2024-01-19T19:00:00Z', ground_truth_data: { is_fraud: 0, is_legit: 1 } },
   ];
   const event = (retryCount = 0): UploadPartEvent => ({
-    part: { bucket: 'artifacts', key: 'captures/m/labels/gt-00000.json', index: 0, records: 0, inferences: 2, bytes: 10 },
+    index: 0,
+    manifest: manifestFor({ bucket: 'artifacts', key: 'captures/m/labels/gt-00000.json', index: 0, records: 0, inferences: 2, bytes: 10 }),
     request: input('labels/2024/01/19/19/labels.jsonl'),
     retryCount,
   });
   function deps(api: GroundTruthApi): UploadPartDeps {
     return {
       openPart: async () => ({ body: Readable.from([Buffer.from(JSON.stringify(items))]) }),
+      ...memoryManifestDeps,
       getToken: async () => 'token-1',
       arthur: { uploadCapture: async () => { throw new Error('a ground-truth batch must not be uploaded as a capture'); } } as unknown as UploadPartDeps['arthur'],
       groundTruth: api,

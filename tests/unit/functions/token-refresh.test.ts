@@ -5,6 +5,7 @@ import type { ArthurApi, UploadCaptureRequest } from '../../../src/arthur/api.js
 import { ArthurAuthError } from '../../../src/errors.js';
 import { uploadPart, type UploadPartDeps } from '../../../functions/upload/upload-part.js';
 import type { UploadPartEvent } from '../../../src/contracts.js';
+import { manifestFor, memoryManifestDeps } from '../../support/part-manifest.js';
 
 const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:capture-router/arthur-token-AbCdEf';
 const RECORD = JSON.stringify({
@@ -16,7 +17,8 @@ const RECORD = JSON.stringify({
   eventVersion: '0',
 });
 const EVENT: UploadPartEvent = {
-  part: { bucket: 'datacapture', key: 'ep/AllTraffic/2026/11/25/10/00-00-000-x.jsonl', index: 0, records: 1, inferences: 1, bytes: RECORD.length },
+  index: 0,
+  manifest: manifestFor({ bucket: 'datacapture', key: 'ep/AllTraffic/2026/11/25/10/00-00-000-x.jsonl', index: 0, records: 1, inferences: 1, bytes: RECORD.length }),
   request: { bucket: 'datacapture', key: 'ep/AllTraffic/2026/11/25/10/00-00-000-x.jsonl', size: RECORD.length, modelId: '6a0e3c52-91d4-4f7b-8c2e-0b9d1f3a5c7e', mappingPrefix: 'ep/' },
   retryCount: 0,
 } as UploadPartEvent;
@@ -39,6 +41,7 @@ function rig(options: { invalidate: boolean; arthurTakes: string }) {
   };
   const deps: UploadPartDeps = {
     openPart: async () => ({ body: Readable.from([`${RECORD}\n`]) }),
+    ...memoryManifestDeps,
     getToken: async () => cached,
     ...(options.invalidate
       ? {
