@@ -10,6 +10,9 @@ import { parse as parseYaml } from 'yaml';
 import { WORKFLOW_ERROR_NAMES } from '../../src/errors.js';
 import { ROOT } from '../support/cloudformation.js';
 
+/** The DynamoDB integration's ARN in the stack's partition (aws, aws-cn, aws-us-gov), not a hard-coded `aws`. */
+const PUT_ITEM = { 'Fn::Sub': 'arn:${AWS::Partition}:states:::dynamodb:putItem' };
+
 const dir = join(ROOT, 'statemachines');
 const files = readdirSync(dir).filter((f) => f.endsWith('.asl.yml'));
 const serverless = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as {
@@ -76,17 +79,20 @@ describe('ingest.asl.yml: what an execution costs and where it ends', () => {
 
   it('records a clean single-part file in 5 state transitions: ValidateCapture, UploadParts, UploadPart, CheckOutcome, RecordUploaded', () => {
     expect(statesOnCleanPath('RecordUploaded')).toBe(5);
-    expect(top.RecordUploaded).toMatchObject({ End: true, Resource: 'arn:aws:states:::dynamodb:putItem' });
+    expect(top.RecordUploaded).toMatchObject({ End: true, Resource: PUT_ITEM });
   });
 
   it('ends every execution at the record of its outcome: each End is a putItem, each Fail follows one', () => {
-    const ends = Object.entries(top).filter(([, s]) => s.End === true || s.Type === 'Succeed');
+    const ends = Object.entries(top).filter(([, s]) => s.End === true);
     expect(ends.map(([name]) => name).sort()).toEqual(['RecordPartial', 'RecordRefused', 'RecordUploaded']);
-    for (const [, s] of ends) expect(s.Resource).toBe('arn:aws:states:::dynamodb:putItem');
+    for (const [, s] of ends) expect(s.Resource).toEqual(PUT_ITEM);
+    // The one Succeed: a file the ledger already records as delivered, whose record stays as it is.
+    expect(Object.entries(top).filter(([, s]) => s.Type === 'Succeed').map(([name]) => name)).toEqual(['AlreadyDelivered']);
+    expect(top.CheckOutcome.Choices[0]).toEqual({ Variable: '$.validation.alreadyDelivered', IsPresent: true, Next: 'AlreadyDelivered' });
     for (const [failName] of Object.entries(top).filter(([, s]) => s.Type === 'Fail')) {
       const before = Object.entries(top).filter(([, s]) => s.Next === failName);
       expect(before.length).toBeGreaterThan(0);
-      for (const [, s] of before) expect(s.Resource).toBe('arn:aws:states:::dynamodb:putItem');
+      for (const [, s] of before) expect(s.Resource).toEqual(PUT_ITEM);
     }
   });
 
@@ -126,7 +132,7 @@ describe.each(files)('%s', (file) => {
     }
     // TaskFailed is a catch-all: only idempotent service writes (DynamoDB PutItem) may retry on it.
     const taskFailed = all.filter(([, s]) => (s.Retry ?? []).some((r: { ErrorEquals: string[] }) => r.ErrorEquals.includes('States.TaskFailed')));
-    for (const [name, s] of taskFailed) expect(`${name} ${s.Resource}`).toMatch(/dynamodb:putItem$/);
+    for (const [name, s] of taskFailed) expect(`${name} ${s.Resource?.['Fn::Sub'] ?? s.Resource}`).toMatch(/dynamodb:putItem$/);
   });
 
   it('backs off every retry of a Lambda task exponentially, capped, with full jitter', () => {

@@ -117,6 +117,16 @@ describe('the capture bucket notification', () => {
     expect(t.Resources.CaptureBucketPolicy).toBeUndefined();
   });
 
+  it("scopes the custom resource's role to the router: lambda:AddPermission on no other function, the notification on that bucket only", () => {
+    const statements = roleStatements(existing.template, 'IamRoleCustomResourcesLambdaExecution');
+    expect(resourcesFor(statements, 'lambda:AddPermission')).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:capture-router-dev-router' }]);
+    expect(resourcesFor(statements, 'lambda:RemovePermission')).toEqual(resourcesFor(statements, 'lambda:AddPermission'));
+    expect(resourcesFor(statements, 's3:PutBucketNotification')).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-sagemaker-captures' }]);
+    expect(JSON.stringify(statements)).not.toMatch(/function:\*|function","\*"/);
+    // The role exists only with the custom resource: a created bucket has neither.
+    expect(created.template.Resources.IamRoleCustomResourcesLambdaExecution).toBeUndefined();
+  });
+
   it('keeps a bucket the stack creates private, encrypted and TLS-only', () => {
     const t = created.template;
     expect(t.Resources.S3BucketCaptureBucket!.Properties.PublicAccessBlockConfiguration).toEqual({
@@ -183,11 +193,13 @@ describe('IAM', () => {
     ]);
   });
 
-  it.each(CONFIGS)('lets validate read captures and write only artifacts; no table, secret or workflow (%s)', (label) => {
+  it.each(CONFIGS)('lets validate read captures and the ledger, write only artifacts; no secret or workflow (%s)', (label) => {
     const t = templateOf(label);
     const s = roleStatements(t, 'ValidateRole');
     const actions = actionsOf(s);
-    expect(actions.filter((a) => /^(dynamodb|secretsmanager|states|sqs|lambda):/.test(a))).toEqual([]);
+    // The ledger is read, never written, and only the ingestions table (src/aws/dynamodb-ingestion-ledger.ts).
+    expect(actions.filter((a) => /^(dynamodb|secretsmanager|states|sqs|lambda):/.test(a))).toEqual(['dynamodb:BatchGetItem']);
+    expect(resourcesFor(s, 'dynamodb:BatchGetItem')).toEqual([getAtt('IngestionsTable')]);
     expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']));
     const bucket = label === 'created bucket' ? 'capture-router-dev-datacapture' : 'acme-sagemaker-captures';
     expect(resourcesFor(s, 's3:GetObject')).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}/*` }]);
@@ -196,12 +208,14 @@ describe('IAM', () => {
     expect(resourcesFor(s, 's3:AbortMultipartUpload')).toEqual([{ 'Fn::Sub': '${ArtifactsBucket.Arn}/captures/*' }]);
   });
 
-  it.each(CONFIGS)('lets upload read parts and the Arthur token secrets only: no DynamoDB, no writes (%s)', (label) => {
+  it.each(CONFIGS)('lets upload read parts and the Arthur token secrets, write only part outcomes: no DynamoDB (%s)', (label) => {
     const t = templateOf(label);
     const s = roleStatements(t, 'UploadRole');
     const actions = actionsOf(s);
     expect(actions.filter((a) => /^(dynamodb|states|sqs|lambda):/.test(a))).toEqual([]);
-    expect(actions.filter((a) => /^s3:(Put|Delete)/.test(a))).toEqual([]);
+    expect(actions.filter((a) => /^s3:(Put|Delete)/.test(a))).toEqual(['s3:PutObject']);
+    // Arthur's answer per part, beside the part manifest: no other key of either bucket.
+    expect(resourcesFor(s, 's3:PutObject')).toEqual([{ 'Fn::Sub': '${ArtifactsBucket.Arn}/captures/*/outcomes/part-*.json' }]);
     const bucket = label === 'created bucket' ? 'capture-router-dev-datacapture' : 'acme-sagemaker-captures';
     expect(resourcesFor(s, 's3:GetObject')).toEqual([
       { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}/*` },
@@ -302,6 +316,7 @@ describe('functions', () => {
     const t = created.template;
     expect(Object.keys(t.Resources.ValidateLambdaFunction!.Properties.Environment.Variables).sort()).toEqual([
       'ARTIFACTS_BUCKET',
+      'INGESTIONS_TABLE',
       'MAX_PART_BYTES',
       'MAX_PART_RECORDS',
     ]);
@@ -315,6 +330,8 @@ describe('functions', () => {
     // Arthur's client waits 300 s: the default request timeout, and the function's own timeout above it.
     expect(t.Resources.UploadLambdaFunction!.Properties.Environment.Variables.ARTHUR_TIMEOUT_MS).toBe('300000');
     expect(t.Resources.UploadLambdaFunction!.Properties.Timeout).toBeGreaterThan(300);
+    // A multi-GB capture streams for minutes: validate gets Lambda's maximum, 900 s.
+    expect(t.Resources.ValidateLambdaFunction!.Properties.Timeout).toBe(900);
   });
 
   it('trace with X-Ray only when tracing is on', () => {

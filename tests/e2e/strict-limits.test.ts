@@ -4,6 +4,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CaptureGenerator, VALID_KINDS } from '../../local/capture-generator.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { stackDynamoDb, stackS3 } from '../support/stack-clients.js';
+import { record as report } from '../reliability/support.js';
 
 /**
  * The local stack enforces Step Functions' 256 KiB payload quota on every state. The ingest workflow's state holds
@@ -71,6 +72,7 @@ describe('the 256 KiB state payload quota', () => {
     expect(ids).toHaveLength(1500);
     expect(new Set(ids).size).toBe(1500);
     const largest = largestState(execution.run!.events);
+    report('strict: 1,500 one-record parts', { status: record?.status?.S, largestStateBytes: largest.bytes, largestState: largest.where, events: execution.run!.events.length });
     expect(largest.bytes).toBeGreaterThan(0);
     expect(largest.bytes).toBeLessThan(64 * 1024);
   }, 180_000);
