@@ -5,8 +5,8 @@ const HELP = `usage: capture-router local [--port-base N] [--data-dir DIR] [--ar
 
 Runs the whole pipeline in this process until interrupted (Ctrl-C): S3 (s3rver) at N, DynamoDB (dynalite) at N+1,
 Step Functions at N+2, the admin API at N+3 (no auth: loopback only), the Arthur receiver at N+4, the console at
-N+5 (http://127.0.0.1:N+5/console), the Lambda API at N+6, SageMaker at N+7 and Secrets Manager at N+8 (configuration
-only, for migrate and doctor).
+N+5 (http://127.0.0.1:N+5/console), the Lambda API at N+6 and SageMaker at N+7 (configuration only, for migrate and
+doctor), Secrets Manager at N+8 (the token UploadPart reads; migrate --store-tokens).
 Objects put under bucket "datacapture" are routed, validated and uploaded as in AWS.
 
   --port-base N        first port (default 4580); 0 picks free ports
@@ -20,7 +20,9 @@ Objects put under bucket "datacapture" are routed, validated and uploaded as in 
   --execution-retention S  seconds an ended execution's name stays taken (AWS: 90 days, the default)
   --max-part-records N --max-part-bytes N
                        ValidateCapture's part limits, as the deploy params maxPartRecords/maxPartBytes
-                       (default 10,000 records, 10 MiB)`;
+                       (default 10,000 records, 10 MiB)
+  --mapping-cache-ttl S  seconds the router serves a cached mapping lookup, as the deploy param
+                       mappingCacheTtlSeconds (default serverless.yml's, 60); 0 = a changed mapping applies at once`;
 
 export interface LocalCommandOptions {
   /** Resolves when the stack should stop. Default: the first SIGINT or SIGTERM. */
@@ -45,6 +47,7 @@ export async function runLocal(argv: string[], io: Io, options: LocalCommandOpti
     rootDir: packageRoot(),
     log: io.out,
     ...(args.executionRetentionSeconds !== undefined ? { executionRetentionSeconds: args.executionRetentionSeconds } : {}),
+    ...(args.mappingCacheTtlSeconds !== undefined ? { mappingCacheTtlSeconds: args.mappingCacheTtlSeconds } : {}),
     ...(args.maxPartRecords !== undefined || args.maxPartBytes !== undefined
       ? { partLimits: { maxRecords: args.maxPartRecords ?? 10_000, maxBytes: args.maxPartBytes ?? 10 * 1024 * 1024 } }
       : {}),
@@ -84,6 +87,7 @@ interface LocalArgs {
   executionRetentionSeconds?: number;
   maxPartRecords?: number;
   maxPartBytes?: number;
+  mappingCacheTtlSeconds?: number;
 }
 
 /** A whole number from `min` up, or a usage error naming the flag. */
@@ -126,6 +130,9 @@ function parseArgs(argv: string[]): LocalArgs {
         break;
       case '--max-part-bytes':
         args.maxPartBytes = wholeNumber(flag, value(), 1);
+        break;
+      case '--mapping-cache-ttl':
+        args.mappingCacheTtlSeconds = wholeNumber(flag, value(), 0);
         break;
       case '--arthur-host':
         args.arthurHost = value();

@@ -15,7 +15,7 @@ export function stackBanner(stack: LocalStack): string[] {
     `  Arthur          ${endpoints.arthur}${stack.receiver ? '   (local receiver; GET /__received?model=ID, POST /__faults)' : ''}`,
     `  Lambda          ${endpoints.lambda}   (function configurations, for capture-router migrate)`,
     `  SageMaker       ${endpoints.sagemaker}   (endpoints and their DataCaptureConfig, for capture-router doctor)`,
-    `  Secrets Manager ${endpoints.secretsmanager}   (migrate --store-tokens)`,
+    `  Secrets Manager ${endpoints.secretsmanager}   (the token UploadPart reads: ${stack.env.ARTHUR_TOKEN_SECRET_ARN}; migrate --store-tokens; POST /__faults)`,
   ];
 }
 

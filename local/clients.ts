@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, type SFNClientConfig } from '@aws-sdk/client-sfn';
 
 export const LOCAL_REGION = 'us-east-1';
@@ -29,6 +30,14 @@ export function localDynamoDbClient(endpoint: string, config: DynamoDBClientConf
 
 export function localSfnClient(endpoint: string, config: SFNClientConfig = {}): SFNClient {
   return new SFNClient({ ...common, endpoint, ...config });
+}
+
+/**
+ * The deployed upload function's client (`new SecretsManagerClient({})` in functions/upload/handler.ts) pointed at
+ * the local endpoint: the SDK's own retry strategy as there (standard mode, 3 attempts, its backoff), nothing tuned.
+ */
+export function localSecretsManagerClient(endpoint: string, config: SecretsManagerClientConfig = {}): SecretsManagerClient {
+  return new SecretsManagerClient({ ...common, endpoint, ...config });
 }
 
 /** The three clients a script of the local stack needs, for the endpoints it serves. */

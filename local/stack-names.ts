@@ -13,7 +13,12 @@ export interface StackNames {
   uploadFunctionArn: string;
   /** The target of the capture bucket's notification rule. */
   routerFunctionArn: string;
-  /** Names a secret that does not exist locally: the stack's UploadPart gets its token from a function. */
+  /** The secret holding the Arthur token, created in the local Secrets Manager at start. */
+  localSecretName: string;
+  /**
+   * ARTHUR_TOKEN_SECRET_ARN: the secret's ARN without its random suffix (a partial ARN), as the deployed default
+   * `…:secret:{mappingSecretPrefix}arthur-token` is.
+   */
   localSecretArn: string;
 }
 
@@ -28,6 +33,7 @@ export function stackNames(stackName = 'capture-router-local'): StackNames {
     validateFunctionArn: functionArn('validate'),
     uploadFunctionArn: functionArn('upload'),
     routerFunctionArn: functionArn('router'),
+    localSecretName: `${stackName}/arthur-local`,
     localSecretArn: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${stackName}/arthur-local`,
   };
 }

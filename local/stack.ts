@@ -3,6 +3,7 @@
  * own module (s3/, dynamodb/, sfn/, lambda/, the receiver, admin, console); this wires them. See docs/LOCAL.md.
  */
 import '../src/polyfills.js';
+import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { S3Event } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -12,15 +13,16 @@ import type { MappingInput } from '../src/aws/mapping-store.js';
 import type { MappingItem } from '../src/contracts.js';
 import { startAdminServer } from './admin-server.js';
 import { startArthurReceiver, type ArthurReceiver } from './arthur/index.js';
-import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, localSfnClient } from './clients.js';
+import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, localSecretsManagerClient, localSfnClient } from './clients.js';
 import { startLambdaApi } from './lambda-api/index.js';
 import type { NotificationStore } from './s3/notification-configuration.js';
 import { startSageMakerApi } from './sagemaker-api/index.js';
-import { startSecretsManager } from './secrets-manager/index.js';
+import { type LocalSecretsManager, startSecretsManager } from './secrets-manager/index.js';
 import { Closers } from './closers.js';
 import { startConsoleService } from './console-service.js';
 import { type DynamoDbService, startDynamoDbService } from './dynamodb/service.js';
 import type { DeadLetter as AsyncDeadLetter } from './lambda/async-invoker.js';
+import { readFunctionEnvironment } from './lambda/function-environment.js';
 import { readFunctionLimits } from './lambda/function-limits.js';
 import { type RouterService, startRouterService } from './lambda/router-service.js';
 import { type S3Service, startS3Service } from './s3/service.js';
@@ -47,7 +49,10 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Send uploads to this Arthur instead of the local receiver (then `arthurToken` is required). */
   arthurHost?: string;
-  /** The local receiver's token (generated when absent), or the real Arthur's token with `arthurHost`. */
+  /**
+   * The local receiver's token (generated when absent), or the real Arthur's token with `arthurHost`. Stored at
+   * start as the secret ARTHUR_TOKEN_SECRET_ARN names in the local Secrets Manager, where UploadPart reads it.
+   */
   arthurToken?: string;
   /** Name prefix of tables, bucket and state machine. Default `capture-router-local`. */
   stackName?: string;
@@ -81,6 +86,12 @@ export interface LocalStackOptions {
   /** ValidateCapture's part limits. Default the deployed ones: 10 MiB, 10,000 records. */
   partLimits?: { maxBytes: number; maxRecords: number };
   /**
+   * How long the router serves a cached mapping lookup (MAPPING_CACHE_TTL_SECONDS). Default: serverless.yml's
+   * router environment (the `mappingCacheTtlSeconds` param, 60): a mapping changed after the router looked its
+   * prefix up routes the next file only after that long, as in AWS. 0 turns the cache off.
+   */
+  mappingCacheTtlSeconds?: number;
+  /**
    * Seconds after an execution ends that its name stays taken in the local Step Functions endpoint; then a
    * StartExecution with it starts anew, as in AWS after 90 days (the default). `--execution-retention`.
    */
@@ -105,8 +116,9 @@ export type DeadLetter = AsyncDeadLetter<S3Event>;
 export interface LocalStack {
   /** `console`: the local console page (port base + 5, path /console). */
   /**
-   * `lambda` (N+6), `sagemaker` (N+7) and `secretsmanager` (N+8) answer the control-plane calls migrate and doctor
-   * make (configuration only: no function code runs there).
+   * `lambda` (N+6) and `sagemaker` (N+7) answer the control-plane calls migrate and doctor make (configuration
+   * only: no function code runs there). `secretsmanager` (N+8) holds the token UploadPart reads, and what
+   * `migrate --store-tokens` stores.
    */
   endpoints: { s3: string; dynamodb: string; sfn: string; admin: string; arthur: string; console: string; lambda: string; sagemaker: string; secretsmanager: string };
   /** The capture bucket's notification rules and every delivery they made (to the router, or recorded for others). */
@@ -118,8 +130,13 @@ export interface LocalStack {
   mappingsTable: string;
   ingestionsTable: string;
   stateMachineArn: string;
-  /** The token UploadPart sends. */
+  /** The token stored at start in the secret UploadPart reads (`env.ARTHUR_TOKEN_SECRET_ARN`). */
   arthurToken: string;
+  /**
+   * The Secrets Manager endpoint (`endpoints.secretsmanager`): its secrets, and fault injection (`setFaults`,
+   * `stats`; also POST /__faults and GET /__stats over HTTP).
+   */
+  secretsManager: LocalSecretsManager;
   /** The local receiver; absent when `arthurHost` sends uploads elsewhere. */
   receiver?: ArthurReceiver;
   sfn: SfnEndpoint;
@@ -201,8 +218,18 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
   // The router and the console reach Step Functions through the real SFNClient and the endpoint's protocol.
   const sfnClient = localSfnClient(sfn.endpoint.url);
   closers.add(() => sfnClient.destroy());
-  const clients = { s3: s3.client, dynamodb: dynamodb.client, sfn: sfnClient };
-  tasks = buildLocalTasks(clients, { names, stateMachineArn: sfn.stateMachineArn, arthurHost, arthurToken, partLimits: options.partLimits, uploadTimeoutMs: options.uploadTimeoutMs, arthurOrganizationId: options.arthurOrganizationId, write });
+  const secrets = await startSecrets(ctx, closers);
+  const clients = { s3: s3.client, dynamodb: dynamodb.client, sfn: sfnClient, secrets: secrets.client };
+  tasks = buildLocalTasks(clients, {
+    names,
+    stateMachineArn: sfn.stateMachineArn,
+    arthurHost,
+    partLimits: options.partLimits,
+    uploadTimeoutMs: options.uploadTimeoutMs,
+    arthurOrganizationId: options.arthurOrganizationId,
+    mappingCacheTtlSeconds: options.mappingCacheTtlSeconds ?? readFunctionEnvironment(join(ctx.root, 'serverless.yml'), 'router').MAPPING_CACHE_TTL_SECONDS,
+    write,
+  });
 
   const router = startRouterService(
     s3,
@@ -218,19 +245,30 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
     closers,
   );
   const control = await startControlPlanes(ctx, closers);
-  const endpoints = { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: sfn.endpoint.url, admin: admin.url, arthur: arthurHost, console: consoleUrl, ...control };
-  return stackApi({ ctx, endpoints, stateMachineArn: sfn.stateMachineArn, sfn: sfn.endpoint, receiver, router, tasks, closers, s3Notifications: s3.notifications });
+  const endpoints = { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: sfn.endpoint.url, admin: admin.url, arthur: arthurHost, console: consoleUrl, ...control, secretsmanager: secrets.service.url };
+  return stackApi({ ctx, endpoints, stateMachineArn: sfn.stateMachineArn, sfn: sfn.endpoint, receiver, router, tasks, closers, s3Notifications: s3.notifications, secretsManager: secrets.service });
 }
 
-/** Lambda (N+6), SageMaker (N+7) and Secrets Manager (N+8) APIs, for migrate and doctor; configuration only. */
-async function startControlPlanes(ctx: StackContext, closers: Closers): Promise<{ lambda: string; sagemaker: string; secretsmanager: string }> {
+/** Lambda (N+6) and SageMaker (N+7) APIs, for migrate and doctor; configuration only. */
+async function startControlPlanes(ctx: StackContext, closers: Closers): Promise<{ lambda: string; sagemaker: string }> {
   const lambda = await startLambdaApi({ port: ctx.port(6) });
   closers.add(() => lambda.close());
   const sagemaker = await startSageMakerApi({ port: ctx.port(7) });
   closers.add(() => sagemaker.close());
-  const secrets = await startSecretsManager({ port: ctx.port(8), region: LOCAL_REGION, accountId: LOCAL_ACCOUNT });
-  closers.add(() => secrets.close());
-  return { lambda: lambda.url, sagemaker: sagemaker.url, secretsmanager: secrets.url };
+  return { lambda: lambda.url, sagemaker: sagemaker.url };
+}
+
+/**
+ * Secrets Manager (N+8), with the Arthur token stored as the secret ARTHUR_TOKEN_SECRET_ARN names, through the same
+ * SDK client UploadPart then reads it with (the deployed function's configuration: local/clients.ts).
+ */
+async function startSecrets(ctx: StackContext, closers: Closers): Promise<{ service: LocalSecretsManager; client: SecretsManagerClient }> {
+  const service = await startSecretsManager({ port: ctx.port(8), region: LOCAL_REGION, accountId: LOCAL_ACCOUNT });
+  closers.add(() => service.close());
+  const client = localSecretsManagerClient(service.url);
+  closers.add(() => client.destroy());
+  await client.send(new CreateSecretCommand({ Name: ctx.names.localSecretName, SecretString: ctx.arthurToken, Description: 'The Arthur token of the local stack (UploadPart reads it).' }));
+  return { service, client };
 }
 
 /** The Lambda task states' timeouts, by state name: the options' or serverless.yml's. */
@@ -273,6 +311,7 @@ function stackApi(parts: {
   tasks: LocalTasks;
   closers: Closers;
   s3Notifications: NotificationStore;
+  secretsManager: LocalSecretsManager;
 }): LocalStack {
   const { ctx, endpoints, stateMachineArn, sfn, router, closers } = parts;
   const { names, arthurToken } = ctx;
@@ -288,6 +327,7 @@ function stackApi(parts: {
     stateMachineArn,
     arthurToken,
     receiver: parts.receiver,
+    secretsManager: parts.secretsManager,
     sfn,
     dlq: invoker.dlq,
     routed: router.routed,
@@ -345,7 +385,8 @@ function stackEnv(endpoints: LocalStack['endpoints'], names: StackNames, stack: 
     CAPTURE_ROUTER_ARTIFACTS_BUCKET: names.artifactsBucket,
     ARTHUR_HOST: endpoints.arthur,
     ARTHUR_HOST_ALLOWLIST: new URL(endpoints.arthur).hostname,
-    // Names a secret that does not exist locally: the stack's UploadPart takes the token from ARTHUR_TOKEN.
+    // The secret UploadPart reads its token from, in the local Secrets Manager; ARTHUR_TOKEN is its value at
+    // start, for `capture-router verify`.
     ARTHUR_TOKEN_SECRET_ARN: names.localSecretArn,
     ARTHUR_TOKEN: stack.arthurToken,
     ...(stack.arthurOrganizationId ? { ARTHUR_ORGANIZATION_ID: stack.arthurOrganizationId } : {}),

@@ -2,7 +2,9 @@
  * The functions the local stack runs (ValidateCapture, UploadPart, the router, the admin API), built exactly as
  * their Lambda handlers build them: the same `read<Name>Config` over the environment serverless.yml would give
  * them (pointed at the local names), the same `build<Name>Deps` with the stack's clients, and the same middy
- * handlers as the workflow's task functions. Only the token source and the log writer differ.
+ * handlers as the workflow's task functions. UploadPart reads its token as the deployed function does: the real
+ * token provider (cache, SecretsUnavailableError, re-read after a 401) over a real SecretsManagerClient, here
+ * pointed at the local Secrets Manager. Only the log writer differs.
  */
 import type { S3Event } from 'aws-lambda';
 import type { Context } from 'aws-lambda';
@@ -19,15 +21,22 @@ import type { MappingResolver } from '../src/routing/mapping-resolver.js';
 import type { StackNames } from './stack-names.js';
 import type { TaskContext, TaskFunction } from './workflow-runner.js';
 
-/** The router starts executions through the real SFN protocol: `sfn` points at the local endpoint. */
-export type LocalTaskClients = Pick<AwsClients, 's3' | 'dynamodb' | 'sfn'>;
+/**
+ * The router starts executions through the real SFN protocol (`sfn` points at the local endpoint); UploadPart
+ * reads its token through `secrets`, pointed at the local Secrets Manager.
+ */
+export type LocalTaskClients = Pick<AwsClients, 's3' | 'dynamodb' | 'sfn' | 'secrets'>;
 
 export interface LocalTaskConfig {
   names: StackNames;
   stateMachineArn: string;
   /** Where UploadPart sends: the local receiver's URL or a real Arthur. */
   arthurHost: string;
-  arthurToken: string;
+  /**
+   * The router's MAPPING_CACHE_TTL_SECONDS: serverless.yml's (the stack reads it from the file). Absent: the
+   * variable is not set and the router falls back to its own default, as a deploy without it would.
+   */
+  mappingCacheTtlSeconds?: number | string;
   /** ValidateCapture's part limits. Default the deployed ones: 10 MiB, 10,000 records. */
   partLimits?: { maxBytes: number; maxRecords: number };
   /** UploadPart's request timeout towards Arthur (ARTHUR_TIMEOUT_MS). Default 30,000. */
@@ -67,8 +76,13 @@ export function localFunctionEnv(config: LocalTaskConfig): Record<'validate' | '
       ARTHUR_TIMEOUT_MS: String(config.uploadTimeoutMs ?? 30_000),
       ...(config.arthurOrganizationId ? { ARTHUR_ORGANIZATION_ID: config.arthurOrganizationId } : {}),
     },
-    // No cache: a mapping put a moment ago must route the next file, as the admin API's users expect locally.
-    router: { MAPPINGS_TABLE: names.mappingsTable, STATE_MACHINE_ARN: config.stateMachineArn, MAPPING_CACHE_TTL_SECONDS: '0' },
+    // The deployed TTL: a mapping created, changed or deleted reaches a router that already looked the prefix up
+    // after at most that long, locally as in AWS (docs/LOCAL.md, "Router mapping cache").
+    router: {
+      MAPPINGS_TABLE: names.mappingsTable,
+      STATE_MACHINE_ARN: config.stateMachineArn,
+      ...(config.mappingCacheTtlSeconds !== undefined ? { MAPPING_CACHE_TTL_SECONDS: String(config.mappingCacheTtlSeconds) } : {}),
+    },
     admin: {
       MAPPINGS_TABLE: names.mappingsTable,
       INGESTIONS_TABLE: names.ingestionsTable,
@@ -92,10 +106,8 @@ export function buildLocalTasks(clients: LocalTaskClients, config: LocalTaskConf
   const env = localFunctionEnv(config);
   const telemetry = (name: string) => lineTelemetry(config.write, name);
   const validate = createValidateHandler(buildValidateDeps(readValidateConfig(env.validate), clients, { telemetry: telemetry('validate') }));
-  const upload = createUploadHandler(
-    // No Secrets Manager locally: one token for every mapping, whatever tokenSecretArn it names.
-    buildUploadDeps(readUploadConfig(env.upload), clients, { getToken: async () => config.arthurToken, telemetry: telemetry('upload') }),
-  );
+  // As functions/upload/handler.ts: buildUploadDeps builds the token provider over clients.secrets.
+  const upload = createUploadHandler(buildUploadDeps(readUploadConfig(env.upload), clients, { telemetry: telemetry('upload') }));
   const router = buildRouterDeps(readRouterConfig(env.router), clients, { telemetry: telemetry('router') });
   const mappingStore = new DynamoDbMappingStore(clients.dynamodb, config.names.mappingsTable);
   return {

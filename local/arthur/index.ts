@@ -13,6 +13,7 @@
  *     a 404 result for a label whose partner ID the model holds no inference for.
  * Test controls (controls.ts): GET /__received?model=ID, GET /__ground_truth?model=ID, GET /__stats, POST /__faults {status?, count?, delayMs?,
  *   retryAfter?, reset?, partialFailures?} or an array of them — the next `count` uploads, whatever their token.
+ *   `setToken(token)` on the handle rotates the token it accepts (the old one then answers 401).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { modelIdOf } from './caller.js';
@@ -53,6 +54,10 @@ export async function startArthurReceiver(options: ArthurReceiverOptions): Promi
     received: (modelId) => state.received(modelId),
     groundTruth: (modelId) => state.groundTruth.listGroundTruth(modelId),
     setFaults: (faults) => state.setFaults(faults),
+    // A rotated key: requests with any other token, the old one included, are answered 401 from now on.
+    setToken: (token) => {
+      ctx.options = { ...ctx.options, token };
+    },
     stats: () => structuredClone(state.stats),
     reset: () => state.reset(),
     close: () => close(server),

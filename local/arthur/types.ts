@@ -61,6 +61,8 @@ export interface ArthurReceiver {
   /** Ground truth it holds (what GET /__ground_truth?model=ID lists), in arrival order. */
   groundTruth(modelId?: string): StoredGroundTruth[];
   setFaults(faults: FaultSpec | FaultSpec[]): void;
+  /** Accepts this token only from now on, as Arthur after a key rotation: the former one answers 401. */
+  setToken(token: string): void;
   stats(): ReceiverStats;
   reset(): void;
   close(): Promise<void>;

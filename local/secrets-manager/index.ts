@@ -1,16 +1,22 @@
 /**
  * A local Secrets Manager on its JSON 1.1 protocol (`POST /`, `X-Amz-Target: secretsmanager.<Action>`):
  * CreateSecret, GetSecretValue, PutSecretValue, DescribeSecret — what `capture-router migrate --store-tokens`
- * and the upload function's token provider use. A secret's ARN ends in `-` and six random characters, as
- * Secrets Manager's do; a SecretId is the name, the full ARN, or the ARN without that suffix. Errors as the
- * service sends them (Secrets Manager API Reference, CreateSecret / GetSecretValue "Errors",
- * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html).
- * tests/support/secrets-manager-stub.ts stays the fault-injecting GetSecretValue stub of the unit tests.
+ * writes and the local stack's UploadPart reads through the real token provider (src/aws/token-provider.ts).
+ * A secret's ARN ends in `-` and six random characters, as Secrets Manager's do; a SecretId is the name, the full
+ * ARN, or the ARN without that suffix. Errors with AWS's literal types and HTTP statuses (errors.ts).
+ * Test controls beside the protocol (faults.ts): POST /__faults {error, count?, action?, status?, reset?} or an
+ * array of them — the next `count` calls of the action answer with that error; GET /__stats — calls and injected
+ * faults per action. tests/support/secrets-manager-stub.ts stays the GetSecretValue stub of the unit tests.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody } from '../aws-json-protocol.js';
+import { SecretsError } from './errors.js';
+import { SecretsFaults, type SecretsFaultSpec, type SecretsStats } from './faults.js';
+import { SecretStore } from './store.js';
+
+export type { SecretsFaultSpec, SecretsStats } from './faults.js';
 
 export interface SecretsManagerOptions {
   port?: number;
@@ -18,117 +24,25 @@ export interface SecretsManagerOptions {
   accountId?: string;
 }
 
-interface Secret {
-  ARN: string;
-  Name: string;
-  Description?: string;
-  KmsKeyId?: string;
-  versions: Array<{ id: string; value: { SecretString?: string; SecretBinary?: string }; created: number }>;
-  CreatedDate: number;
-  LastChangedDate: number;
-  Tags?: Array<{ Key: string; Value: string }>;
-}
-
 export interface LocalSecretsManager {
   url: string;
   /** Names of the secrets, in creation order (never their values). */
   names(): string[];
+  /** Replaces the pending faults (what POST /__faults does). */
+  setFaults(faults: SecretsFaultSpec | SecretsFaultSpec[]): void;
+  /** Calls received and faults injected, per action (what GET /__stats answers). */
+  stats(): SecretsStats;
   close(): Promise<void>;
 }
 
-class SecretsError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SecretsError';
-  }
-}
-
-const NOT_FOUND = "Secrets Manager can't find the specified secret.";
-const NOT_FOUND_VALUE = "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT";
-
 export async function startSecretsManager(options: SecretsManagerOptions = {}): Promise<LocalSecretsManager> {
-  const region = options.region ?? 'us-east-1';
-  const account = options.accountId ?? '000000000000';
-  const secrets = new Map<string, Secret>();
-  const findSecret = (id: unknown): Secret => {
-    if (typeof id !== 'string' || id === '') throw new SecretsError('InvalidParameterException', 'You must provide a SecretId.');
-    for (const s of secrets.values()) if (s.Name === id || s.ARN === id || s.ARN.slice(0, -7) === id) return s;
-    throw new SecretsError('ResourceNotFoundException', NOT_FOUND);
-  };
-  const secretValueOf = (body: Record<string, any>) => {
-    const has = (k: string) => typeof body[k] === 'string';
-    if (has('SecretString') === has('SecretBinary')) return undefined;
-    return has('SecretString') ? { SecretString: body.SecretString as string } : { SecretBinary: body.SecretBinary as string };
-  };
-  const now = () => Date.now() / 1000;
-
-  const actions: Record<string, (body: Record<string, any>) => unknown> = {
-    CreateSecret(body) {
-      const name = body.Name;
-      if (typeof name !== 'string' || !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) throw new SecretsError('InvalidParameterException', 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
-      if ([...secrets.values()].some((s) => s.Name === name)) throw new SecretsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
-      if (typeof body.SecretString === 'string' && typeof body.SecretBinary === 'string') throw new SecretsError('InvalidParameterException', 'You can\'t specify both a binary secret value and a string secret value in the same secret.');
-      const value = secretValueOf(body);
-      const t = now();
-      const secret: Secret = {
-        ARN: `arn:aws:secretsmanager:${region}:${account}:secret:${name}-${randomBytes(6).toString('base64url').slice(0, 6)}`,
-        Name: name,
-        ...(body.Description ? { Description: body.Description } : {}),
-        ...(body.KmsKeyId ? { KmsKeyId: body.KmsKeyId } : {}),
-        ...(Array.isArray(body.Tags) ? { Tags: body.Tags } : {}),
-        versions: value ? [{ id: body.ClientRequestToken ?? randomUUID(), value, created: t }] : [],
-        CreatedDate: t,
-        LastChangedDate: t,
-      };
-      secrets.set(secret.ARN, secret);
-      return { ARN: secret.ARN, Name: name, ...(value ? { VersionId: secret.versions[0]!.id } : {}) };
-    },
-    PutSecretValue(body) {
-      const secret = findSecret(body.SecretId);
-      const value = secretValueOf(body);
-      if (!value) throw new SecretsError('InvalidParameterException', 'You must provide either SecretString or SecretBinary.');
-      const version = { id: body.ClientRequestToken ?? randomUUID(), value, created: now() };
-      secret.versions.push(version);
-      secret.LastChangedDate = version.created;
-      return { ARN: secret.ARN, Name: secret.Name, VersionId: version.id, VersionStages: ['AWSCURRENT'] };
-    },
-    GetSecretValue(body) {
-      const secret = findSecret(body.SecretId);
-      const current = secret.versions[secret.versions.length - 1];
-      if (!current) throw new SecretsError('ResourceNotFoundException', NOT_FOUND_VALUE);
-      return { ARN: secret.ARN, Name: secret.Name, VersionId: current.id, ...current.value, VersionStages: ['AWSCURRENT'], CreatedDate: current.created };
-    },
-    DescribeSecret(body) {
-      const secret = findSecret(body.SecretId);
-      const current = secret.versions[secret.versions.length - 1];
-      return {
-        ARN: secret.ARN,
-        Name: secret.Name,
-        ...(secret.Description ? { Description: secret.Description } : {}),
-        ...(secret.KmsKeyId ? { KmsKeyId: secret.KmsKeyId } : {}),
-        ...(secret.Tags ? { Tags: secret.Tags } : {}),
-        CreatedDate: secret.CreatedDate,
-        LastChangedDate: secret.LastChangedDate,
-        VersionIdsToStages: current ? { [current.id]: ['AWSCURRENT'] } : {},
-      };
-    },
-  };
-
+  const store = new SecretStore(options.region ?? 'us-east-1', options.accountId ?? '000000000000');
+  const faults = new SecretsFaults();
   const server = createServer((req, res) => {
-    const target = String(req.headers['x-amz-target'] ?? '');
-    readBody(req)
-      .then((text) => {
-        const action = target.startsWith('secretsmanager.') ? actions[target.slice('secretsmanager.'.length)] : undefined;
-        if (!action) throw new SecretsError('UnknownOperationException', `The local Secrets Manager does not implement ${target || '(no X-Amz-Target)'}`);
-        send(res, 200, action(JSON.parse(text || '{}')));
-      })
-      .catch((error: unknown) => {
-        if (error instanceof SecretsError) return send(res, 400, { __type: error.type, Message: error.message });
-        send(res, 400, { __type: 'InvalidRequestException', Message: (error as Error).message });
-      });
+    handle(req, res, store, faults).catch((error: unknown) => {
+      if (error instanceof SecretsError) return send(res, error.status, { __type: error.type, Message: error.message });
+      send(res, 400, { __type: 'InvalidRequestException', Message: (error as Error).message });
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -136,13 +50,32 @@ export async function startSecretsManager(options: SecretsManagerOptions = {}): 
   });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    names: () => [...secrets.values()].map((s) => s.Name),
+    names: () => store.names(),
+    setFaults: (specs) => faults.set(specs),
+    stats: () => faults.stats(),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, store: SecretStore, faults: SecretsFaults): Promise<void> {
+  const text = await readBody(req);
+  const path = (req.url ?? '/').split('?')[0];
+  if (path === '/__faults' && req.method === 'POST') {
+    faults.set(JSON.parse(text || '{}') as SecretsFaultSpec | SecretsFaultSpec[]);
+    return send(res, 200, { pending: faults.size });
+  }
+  if (path === '/__stats' && req.method === 'GET') return send(res, 200, faults.stats());
+  const target = String(req.headers['x-amz-target'] ?? '');
+  const name = target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : '';
+  const action = store.action(name);
+  if (!action) throw new SecretsError('UnknownOperationException', `The local Secrets Manager does not implement ${target || '(no X-Amz-Target)'}`);
+  const injected = faults.take(name);
+  if (injected) throw injected;
+  send(res, 200, action(JSON.parse(text || '{}')));
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

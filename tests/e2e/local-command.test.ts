@@ -43,14 +43,15 @@ it.each([
   ['--execution-retention', '3.5'],
   ['--max-part-records', '0'],
   ['--max-part-bytes', 'ten'],
+  ['--mapping-cache-ttl', '-5'],
 ])('rejects %s %s with exit code 2, naming the flag', async (flag, value) => {
   const { io, err } = bufferIo();
   expect(await main(['local', flag, value], io)).toBe(2);
   expect(err.join('\n')).toContain(flag);
 });
 
-it('lists --execution-retention, --max-part-records and --max-part-bytes in its help', async () => {
+it('lists --execution-retention, --max-part-records, --max-part-bytes and --mapping-cache-ttl in its help', async () => {
   const { io, out } = bufferIo();
   expect(await runLocal(['--help'], io)).toBe(0);
-  for (const flag of ['--execution-retention', '--max-part-records', '--max-part-bytes']) expect(out.join('\n')).toContain(flag);
+  for (const flag of ['--execution-retention', '--max-part-records', '--max-part-bytes', '--mapping-cache-ttl']) expect(out.join('\n')).toContain(flag);
 });

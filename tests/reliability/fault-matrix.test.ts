@@ -104,9 +104,13 @@ describe('Arthur faults: terminal state and attempt count', () => {
     expect(sorted(o.received)).toEqual(sorted(o.expected));
   });
 
-  it('401: FAILED ArthurAuthError at once (1 attempt), never retried', async () => {
+  it('401: the token read again once (2 attempts in one invocation, as deployed), then FAILED ArthurAuthError, never retried', async () => {
+    const reads = () => r.stack.secretsManager.stats().GetSecretValue?.calls ?? 0;
+    const before = reads();
     const o = await runScenario('401', [{ status: 401, count: 10 }]);
-    expect({ status: o.status, error: o.error, attempts: o.attempts, received: o.received.length }).toEqual({ status: 'FAILED', error: 'ArthurAuthError', attempts: 1, received: 0 });
+    expect({ status: o.status, error: o.error, attempts: o.attempts, received: o.received.length }).toEqual({ status: 'FAILED', error: 'ArthurAuthError', attempts: 2, received: 0 });
+    // The 401 dropped the cached token: UploadPart read the secret once more before its second attempt.
+    expect(reads() - before).toBe(1);
   });
 
   it('402 (the Arthur plan or payment): FAILED ArthurPaymentRequiredError at once (1 attempt), never retried', async () => {
