@@ -11,6 +11,9 @@ import { ExecutionInspector } from '../src/aws/execution-inspector.js';
 import { createQuarantineReader, type ReadQuarantine } from '../src/aws/quarantine-reader.js';
 import { formatGroup } from '../src/capture/index.js';
 import { executionReport, listExecutions, type ExecutionReport } from '../src/diagnostics/execution-report.js';
+import type { IngestionItem } from '../src/contracts.js';
+import { outcomeKeyOf } from '../src/parts/manifest.js';
+import { partTotals } from '../src/parts/part-counts.js';
 import { operatorS3Client } from './s3-client.js';
 import { UsageError, type Io } from './io.js';
 import { findStack, requireResource, type FoundStack } from './stack-target.js';
@@ -181,6 +184,7 @@ async function show(inspector: ExecutionInspector, io: Io, target: string, optio
   if (ingestion) {
     const counts = ['records', 'inferences', 'rejected', 'partCount'].filter((k) => (ingestion as unknown as Record<string, unknown>)[k] !== undefined).map((k) => `${k} ${(ingestion as unknown as Record<string, unknown>)[k]}`);
     io.out(`record     ${ingestion.status}  ${counts.join(', ')}${ingestion.error ? `  ${ingestion.error}` : ''}  (ingestions table, ${ingestion.objectKey})`);
+    if (ingestion.manifestKey) io.out(`parts      ${describeParts(ingestion)}`);
   } else {
     io.out('record     none yet (the workflow writes it when it ends)');
   }
@@ -189,6 +193,15 @@ async function show(inspector: ExecutionInspector, io: Io, target: string, optio
   io.out(`why        ${report.explanation.verdict}: ${oneLine(report.explanation.reason)}`);
   if (report.explanation.hint) io.out(`what to do ${report.explanation.hint}`);
   return 0;
+}
+
+/** What Arthur answered per part, summed from the record, and where each part's full answer is. */
+function describeParts(ingestion: IngestionItem): string {
+  const totals = partTotals(ingestion);
+  const refused = totals.failure > 0 ? `Arthur refused ${totals.failure} inference(s) in part(s) ${totals.refusedParts.slice(0, 10).join(', ')}${totals.refusedParts.length > 10 ? ', …' : ''}` : 'no refusal';
+  const present = totals.alreadyPresent > 0 ? `, ${totals.alreadyPresent} already present from an earlier attempt` : '';
+  const where = `s3://${ingestion.manifestBucket}/${outcomeKeyOf(ingestion.manifestKey!, 0).replace(/part-00000\.json$/, '')}`;
+  return `${ingestion.partCount ?? '?'}: ${refused}${present}; each part's answer in ${where}`;
 }
 
 /** The quarantine's reasons as `validate` prints findings: per code its count and lines, one example and its fix. */
