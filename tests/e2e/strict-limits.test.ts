@@ -8,8 +8,9 @@ import { stackDynamoDb, stackS3 } from '../support/stack-clients.js';
 /**
  * The local stack enforces Step Functions' 256 KiB payload quota on every state. With one record per part the
  * ingest workflow carries each part twice (ValidateCapture's result and the Map's), so a file of enough records
- * fails with States.DataLimitExceeded, which the ASL's Catch (States.ALL) cannot catch: the parts were uploaded,
- * the execution is FAILED and no ingestion record exists (issue 12; the fix is a manifest in S3).
+ * fails with States.DataLimitExceeded, which the ASL's Catch (States.ALL) cannot catch: the parts were uploaded and
+ * the execution is FAILED without reaching RecordFailed (issue 12; the fix is a manifest in S3). Its ingestion
+ * record is then written by the terminal-failure rule (serverless.yml TerminalFailureRule, on the stack's event bus).
  */
 const MODEL = '4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f';
 const PREFIX = 'strict-endpoint/';
@@ -52,14 +53,23 @@ describe('the 256 KiB state payload quota', () => {
     expect(record?.status?.S).toBe('UPLOADED');
   });
 
-  it('fails a file of 1,500 one-record parts with States.DataLimitExceeded that no Catch catches, leaving no ingestion record', async () => {
+  it('fails a file of 1,500 one-record parts with States.DataLimitExceeded that no Catch catches; the terminal-failure rule records it FAILED', async () => {
     const { execution, record } = await ingest(1500, 'large');
     expect(execution.status).toBe('FAILED');
     expect(execution.run?.error).toBe('States.DataLimitExceeded');
     expect(execution.run?.cause).toMatch(/exceeding the maximum of 262144 bytes/);
     // Not RecordFailed through the Catch: the quota's failure is terminal.
     expect(execution.run?.events.some((e) => e.type === 'StateEntered' && (e as { state: { name: string } }).state.name === 'RecordFailed')).toBe(false);
-    expect(record).toBeUndefined();
+    // Recorded by the rule instead, with the quota's error and cause from the execution's status-change event.
+    expect(record).toMatchObject({
+      status: { S: 'FAILED' },
+      executionStatus: { S: 'FAILED' },
+      executionName: { S: execution.name },
+      error: { S: 'States.DataLimitExceeded' },
+      cause: { S: expect.stringMatching(/exceeding the maximum of 262144 bytes/) },
+      recordedBy: { S: 'terminal-failure-rule' },
+      modelId: { S: MODEL },
+    });
   });
 });
 
