@@ -9,6 +9,8 @@ export interface StackNames {
   mappingsTable: string;
   ingestionsTable: string;
   stateMachineName: string;
+  /** The Express state machine TerminalFailureRule starts (statemachines/record-terminal.asl.yml). */
+  recordTerminalStateMachineName: string;
   validateFunctionArn: string;
   uploadFunctionArn: string;
   /** The target of the capture bucket's notification rule. */
@@ -30,6 +32,7 @@ export function stackNames(stackName = 'capture-router-local'): StackNames {
     mappingsTable: `${stackName}-mappings`,
     ingestionsTable: `${stackName}-ingestions`,
     stateMachineName: `${stackName}-ingest`,
+    recordTerminalStateMachineName: `${stackName}-record-terminal`,
     validateFunctionArn: functionArn('validate'),
     uploadFunctionArn: functionArn('upload'),
     routerFunctionArn: functionArn('router'),

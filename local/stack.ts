@@ -3,6 +3,7 @@
  * own module (s3/, dynamodb/, sfn/, lambda/, the receiver, admin, console); this wires them. See docs/LOCAL.md.
  */
 import '../src/polyfills.js';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { S3Event } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
@@ -30,6 +31,9 @@ import type { SfnEndpoint } from './sfn/index.js';
 import { startStepFunctionsService } from './sfn/service.js';
 import { CAPTURE_BUCKET, type StackNames, stackNames } from './stack-names.js';
 import { buildLocalTasks, type LocalTasks, workflowTaskStates } from './tasks.js';
+import { createWorkflowRunner } from './workflow-runner.js';
+import type { LocalEventBus } from './eventbridge/bus.js';
+import { startEventBridgeService } from './eventbridge/service.js';
 
 export { CAPTURE_BUCKET } from './stack-names.js';
 
@@ -104,6 +108,16 @@ export interface LocalStackOptions {
   /** Step Functions' payload quota on every state (default 262,144 bytes, as AWS); `false` turns it off. */
   payloadLimitBytes?: number | false;
   /**
+   * Replaces the ingest definition's TimeoutSeconds (half a day) for the stack's executions: tests of what a
+   * TIMED_OUT execution leaves. Default: the file's.
+   */
+  executionTimeoutSeconds?: number;
+  /**
+   * Milliseconds before each retry of an event delivery the local EventBridge could not make (the target could not
+   * be started). Default: 100 ms doubling to 5 s, up to the rule's RetryPolicy.
+   */
+  eventRetryDelayMs?: number;
+  /**
    * Fault injection for the reliability tests: called before every DynamoDB call of the stack (the router's
    * BatchGetItem, the workflow's PutItem…) with the command's name; an error returned is thrown instead of the call.
    */
@@ -140,6 +154,11 @@ export interface LocalStack {
   /** The local receiver; absent when `arthurHost` sends uploads elsewhere. */
   receiver?: ArthurReceiver;
   sfn: SfnEndpoint;
+  /**
+   * The default EventBridge bus with serverless.yml's rules: the ingest executions' status-change events go there, and
+   * TerminalFailureRule's deliveries (each with the recorder execution it started, and its end) are listed on it.
+   */
+  eventBus: LocalEventBus;
   /** Router invocations that exhausted their retries. */
   dlq: DeadLetter[];
   /** Every router invocation that completed, with its summary. */
@@ -199,6 +218,7 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
   const arthurHost = options.arthurHost ?? receiver!.url;
 
   let tasks: LocalTasks | undefined;
+  let eventBus: LocalEventBus | undefined;
   const sfn = await startStepFunctionsService(
     {
       port: port(2),
@@ -211,10 +231,15 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
       ...(options.executionRetentionSeconds !== undefined ? { executionRetentionSeconds: options.executionRetentionSeconds } : {}),
       lambdaTimeouts: taskTimeouts(ctx),
       ...(options.payloadLimitBytes !== undefined ? { payloadLimitBytes: options.payloadLimitBytes } : {}),
+      ...(options.executionTimeoutSeconds !== undefined ? { executionTimeoutSeconds: options.executionTimeoutSeconds } : {}),
+      // Bound below, before any execution can start: the bus needs the state machine's ARN for its patterns.
+      onStatusChange: (event) => void eventBus?.put(event),
       ...ctx.dataDir,
     },
     closers,
   );
+  // Closed before the Step Functions endpoint (closers run in reverse): it waits for its deliveries first.
+  eventBus = startEventBus(ctx, sfn.stateMachineArn, dynamodb.client, closers);
   // The router and the console reach Step Functions through the real SFNClient and the endpoint's protocol.
   const sfnClient = localSfnClient(sfn.endpoint.url);
   closers.add(() => sfnClient.destroy());
@@ -246,7 +271,35 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
   );
   const control = await startControlPlanes(ctx, closers);
   const endpoints = { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: sfn.endpoint.url, admin: admin.url, arthur: arthurHost, console: consoleUrl, ...control, secretsmanager: secrets.service.url };
-  return stackApi({ ctx, endpoints, stateMachineArn: sfn.stateMachineArn, sfn: sfn.endpoint, receiver, router, tasks, closers, s3Notifications: s3.notifications, secretsManager: secrets.service });
+  return stackApi({ ctx, endpoints, stateMachineArn: sfn.stateMachineArn, sfn: sfn.endpoint, eventBus, receiver, router, tasks, closers, s3Notifications: s3.notifications, secretsManager: secrets.service });
+}
+
+/**
+ * EventBridge with serverless.yml's rules; each target state machine runs its ASL file on the workflow runner with
+ * the stack's names and DynamoDB (TerminalFailureRule → statemachines/record-terminal.asl.yml).
+ */
+function startEventBus(ctx: StackContext, ingestArn: string, dynamodb: DynamoDBClient, closers: Closers): LocalEventBus {
+  const { names, options } = ctx;
+  const machineNames: Record<string, string> = { RecordTerminalStateMachine: names.recordTerminalStateMachineName };
+  const service = startEventBridgeService(
+    {
+      serverlessYml: join(ctx.root, 'serverless.yml'),
+      refs: { IngestStateMachine: ingestArn },
+      runner: (machine) =>
+        createWorkflowRunner({
+          definitionPath: machine.definitionPath,
+          resolve: { tables: { IngestionsTable: names.ingestionsTable, MappingsTable: names.mappingsTable }, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT },
+          tasks: {},
+          dynamodb,
+          ...(options.retryIntervalMs !== undefined ? { retryIntervalOverrides: options.retryIntervalMs } : {}),
+          stateMachineName: machineNames[machine.logicalId] ?? `${names.stateMachineName}-${machine.logicalId}`,
+        }),
+      ...(options.eventRetryDelayMs !== undefined ? { retryDelayMs: () => options.eventRetryDelayMs! } : {}),
+      log: ctx.write,
+    },
+    closers,
+  );
+  return service.bus;
 }
 
 /** Lambda (N+6) and SageMaker (N+7) APIs, for migrate and doctor; configuration only. */
@@ -306,6 +359,7 @@ function stackApi(parts: {
   endpoints: LocalStack['endpoints'];
   stateMachineArn: string;
   sfn: SfnEndpoint;
+  eventBus: LocalEventBus;
   receiver: ArthurReceiver | undefined;
   router: RouterService;
   tasks: LocalTasks;
@@ -329,6 +383,7 @@ function stackApi(parts: {
     receiver: parts.receiver,
     secretsManager: parts.secretsManager,
     sfn,
+    eventBus: parts.eventBus,
     dlq: invoker.dlq,
     routed: router.routed,
     notifications: router.notifications,
@@ -337,14 +392,17 @@ function stackApi(parts: {
     redriveDlq: async () => invoker.redrive(),
     putMapping: (prefix, modelId, extra = {}) => mappingStore.putMapping({ ...extra, prefix, modelId }),
     waitForIdle: async () => {
-      // Executions write artifacts and routing starts executions: loop until both sides are quiet together.
+      // Executions write artifacts, routing starts executions, and their ends start deliveries: loop until all
+      // three are quiet together.
+      const bus = parts.eventBus;
       for (;;) {
         if (invoker.inFlight > 0) {
           await invoker.settle();
           continue;
         }
         await sfn.waitForIdle();
-        if (invoker.inFlight === 0 && sfn.running() === 0) return;
+        await bus.settle();
+        if (invoker.inFlight === 0 && sfn.running() === 0 && bus.inFlight === 0) return;
       }
     },
     close: () => closers.closeAll(),

@@ -84,6 +84,11 @@ export interface WorkflowRunnerOptions {
    * runtime's `Sandbox.Timedout` "Task timed out after N seconds". Unset: no deadline.
    */
   lambdaTimeouts?: Record<string, number>;
+  /**
+   * Replaces the definition's top-level TimeoutSeconds for the executions (the deployed file keeps its own): past
+   * it an execution ends TIMED_OUT, as in AWS. For tests of what a timed-out execution leaves; unset: the file's.
+   */
+  executionTimeoutSeconds?: number;
 }
 
 export interface WorkflowRun {
@@ -155,6 +160,7 @@ export function createWorkflowRunner(options: WorkflowRunnerOptions): WorkflowRu
   // engine's plain-object test rejects, and it would then pass Parameters through unevaluated.
   const engineDefinition = structuredJson(definition) as StateMachineDefinition;
   const retryCountFields = emulateRetryCount(engineDefinition, options.definitionPath);
+  if (options.executionTimeoutSeconds !== undefined) engineDefinition.TimeoutSeconds = options.executionTimeoutSeconds;
   const handlers = bindTaskStates(definition, options);
   const retryIntervalOverrides =
     typeof options.retryIntervalOverrides === 'number'

@@ -5,7 +5,8 @@ import { sfnActions } from './actions/index.js';
 import { ExecutionStore } from './execution-store.js';
 import { executionPrefixOf, machineContext } from './machine.js';
 import { jsonProtocolListener } from './protocol.js';
-import type { SfnEndpoint, SfnEndpointOptions } from './types.js';
+import { statusChangeEvent } from './status-events.js';
+import type { EndpointExecution, SfnEndpoint, SfnEndpointOptions } from './types.js';
 
 /**
  * Serves `options.runner`'s state machine over the Step Functions JSON protocol.
@@ -14,12 +15,16 @@ import type { SfnEndpoint, SfnEndpointOptions } from './types.js';
  * new SFNClient({ endpoint: sfn.url });
  */
 export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<SfnEndpoint> {
+  let closing = false;
+  const { onStatusChange } = options;
+  const stateMachineArn = options.runner.stateMachineArn;
   const store = new ExecutionStore({
     executionPrefix: executionPrefixOf(options.runner.stateMachineArn),
     historyLimit: options.historyLimit ?? 1000,
     ...(options.journalPath !== undefined ? { journalPath: options.journalPath } : {}),
     ...(options.spillPath !== undefined ? { spillPath: options.spillPath } : {}),
     ...(options.executionRetentionSeconds !== undefined ? { retentionSeconds: options.executionRetentionSeconds } : {}),
+    ...(onStatusChange ? { onStatusChange: (execution: EndpointExecution) => closing || onStatusChange(statusChangeEvent(stateMachineArn, execution)) } : {}),
   });
   const ctx = machineContext(options.runner, store, options.roleArn);
   const server = createServer(jsonProtocolListener('AWSStepFunctions.', 'Step Functions', sfnActions(ctx)));
@@ -38,6 +43,7 @@ export async function startSfnEndpoint(options: SfnEndpointOptions): Promise<Sfn
     running: () => store.running(),
     waitForIdle: () => store.waitForIdle(),
     async close() {
+      closing = true;
       store.abortRunning();
       await closeServer(server);
       store.close();

@@ -24,6 +24,8 @@ export interface ExecutionStoreOptions {
   journalPath?: string;
   /** Seconds after its end that an execution's name stays taken (SfnEndpointOptions.executionRetentionSeconds). */
   retentionSeconds?: number;
+  /** Called when an execution starts (RUNNING) and when it ends, with its status then set. */
+  onStatusChange?: (execution: EndpointExecution) => void;
 }
 
 /**
@@ -48,6 +50,7 @@ export class ExecutionStore {
   private readonly retentionMs: number;
   // Rows whose execution outlived the retention: no longer found by name or listed, as AWS forgets them.
   private readonly forgotten = new Set<number>();
+  private readonly onStatusChange: ((execution: EndpointExecution) => void) | undefined;
 
   constructor(options: ExecutionStoreOptions) {
     this.executionPrefix = options.executionPrefix;
@@ -55,6 +58,7 @@ export class ExecutionStore {
     this.journaled = options.journalPath !== undefined;
     this.details = new DetailStore(options.journalPath ?? options.spillPath, this.journaled);
     this.retentionMs = (options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS) * 1000;
+    this.onStatusChange = options.onStatusChange;
     this.restore();
   }
 
@@ -130,6 +134,7 @@ export class ExecutionStore {
     const row = this.addRow(name, 'RUNNING', handle.startDate.getTime());
     this.whole.set(row, execution);
     void handle.done.then((run) => this.finish(row, execution, run));
+    this.onStatusChange?.(execution);
     return execution;
   }
 
@@ -142,6 +147,7 @@ export class ExecutionStore {
       this.details.put(row, entry);
     }
     this.finished.push(row);
+    this.onStatusChange?.(execution);
     this.retireOld();
   }
 

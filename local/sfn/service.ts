@@ -8,6 +8,7 @@ import type { Closers } from '../closers.js';
 import type { StackNames } from '../stack-names.js';
 import { createWorkflowRunner, type TaskFunction } from '../workflow-runner.js';
 import { startSfnEndpoint } from './endpoint.js';
+import type { ExecutionStatusChange } from './status-events.js';
 import type { SfnEndpoint } from './types.js';
 
 export interface StepFunctionsServiceOptions {
@@ -28,6 +29,10 @@ export interface StepFunctionsServiceOptions {
   executionRetentionSeconds?: number;
   /** Ended executions are journaled in `<dataDir>/stepfunctions`; absent: older ones spill to a temporary file. */
   dataDir?: string;
+  /** WorkflowRunnerOptions.executionTimeoutSeconds (tests of a timed-out execution). */
+  executionTimeoutSeconds?: number;
+  /** SfnEndpointOptions.onStatusChange: where the executions' status-change events go (the stack's event bus). */
+  onStatusChange?: (event: ExecutionStatusChange) => void;
 }
 
 export interface StepFunctionsService {
@@ -51,6 +56,7 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
     stateMachineName: names.stateMachineName,
     ...(options.lambdaTimeouts ? { lambdaTimeouts: options.lambdaTimeouts } : {}),
     ...(options.payloadLimitBytes !== undefined ? { payloadLimitBytes: options.payloadLimitBytes } : {}),
+    ...(options.executionTimeoutSeconds !== undefined ? { executionTimeoutSeconds: options.executionTimeoutSeconds } : {}),
   });
   // With a data directory, every ended execution is journaled there and read back at the next start (see
   // SfnEndpointOptions.journalPath): restarts keep the execution history and Standard's name rule. Without one,
@@ -66,6 +72,7 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
       runner,
       port: options.port,
       historyLimit: options.historyLimit,
+      ...(options.onStatusChange ? { onStatusChange: options.onStatusChange } : {}),
       ...(options.executionRetentionSeconds !== undefined ? { executionRetentionSeconds: options.executionRetentionSeconds } : {}),
       ...(options.dataDir ? { journalPath: join(dir, 'executions.jsonl') } : { spillPath: join(dir, 'older-executions.jsonl') }),
     });

@@ -1,5 +1,6 @@
 /** The local Step Functions endpoint's public shape (docs/LOCAL.md, "Step Functions"). */
 import type { ExecutionStatus, WorkflowExecution, WorkflowRun, WorkflowRunner } from '../workflow-runner.js';
+import type { ExecutionStatusChange } from './status-events.js';
 
 export interface SfnEndpointOptions {
   runner: WorkflowRunner;
@@ -36,6 +37,12 @@ export interface SfnEndpointOptions {
    * the old one is no longer listed or described. Default 90 days, as AWS keeps closed Standard executions.
    */
   executionRetentionSeconds?: number;
+  /**
+   * Receives the "Step Functions Execution Status Change" event of every status change (start, end), as Step
+   * Functions sends it to EventBridge's default bus (local/sfn/status-events.ts); the local stack hands it to its
+   * event bus. None once close() began: executions aborted by shutdown were not stopped by anyone.
+   */
+  onStatusChange?: (event: ExecutionStatusChange) => void;
 }
 
 /** One execution as executions() lists it: kept whole while recent, a view of its row and details once older. */

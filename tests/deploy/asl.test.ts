@@ -112,15 +112,19 @@ describe.each(files)('%s', (file) => {
     expect(result.isValid).toBe(true);
   });
 
-  it('names in every ErrorEquals a States.* or Lambda.* error, TimeoutError, or an error of src/errors.ts', () => {
-    const names = all.flatMap(([, s]) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals));
-    expect(names.length).toBeGreaterThan(0);
-    const allowed = (name: string) =>
+  it('names in every ErrorEquals a States.* or Lambda.* error, TimeoutError, an error of src/errors.ts, or (in a DynamoDB state) a DynamoDB.*Exception', () => {
+    const named = all.flatMap(([, s]) =>
+      [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals.map((name) => ({ name, resource: String(s.Resource) }))),
+    );
+    expect(named.length).toBeGreaterThan(0);
+    const allowed = ({ name, resource }: { name: string; resource: string }) =>
       /^States\.[A-Za-z]+$/.test(name) ||
       /^Lambda\.[A-Za-z]+$/.test(name) ||
       name === 'TimeoutError' ||
-      (WORKFLOW_ERROR_NAMES as readonly string[]).includes(name);
-    expect(names.filter((n) => !allowed(n))).toEqual([]);
+      (WORKFLOW_ERROR_NAMES as readonly string[]).includes(name) ||
+      // A service integration's errors are named `DynamoDB.<exception>` ("Call DynamoDB APIs with Step Functions").
+      (/^DynamoDB\.[A-Za-z]+Exception$/.test(name) && /^arn:aws:states:::dynamodb:/.test(resource));
+    expect(named.filter((n) => !allowed(n))).toEqual([]);
   });
 
   it('never retries an error whose request cannot succeed (4xx, auth, configuration, rejected or unreadable capture)', () => {
@@ -136,8 +140,11 @@ describe.each(files)('%s', (file) => {
   });
 
   it('backs off every retry of a Lambda task exponentially, capped, with full jitter', () => {
-    const lambdaTasks = all.filter(([, s]) => s.Type === 'Task' && s.Resource?.['Fn::GetAtt']);
-    expect(lambdaTasks.length).toBeGreaterThan(0);
+    const tasks = all.filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBeGreaterThan(0);
+    // A task is a Lambda (its ARN from Fn::GetAtt) or a service integration (checked apart, below).
+    for (const [name, s] of tasks) if (!s.Resource?.['Fn::GetAtt']) expect(`${name} ${s.Resource}`).toMatch(/ arn:aws:states:::[a-z]+:[A-Za-z]+$/);
+    const lambdaTasks = tasks.filter(([, s]) => s.Resource?.['Fn::GetAtt']);
     for (const [name, s] of lambdaTasks) {
       expect([name, s.Retry?.length ?? 0]).not.toEqual([name, 0]);
       for (const retrier of s.Retry) {
@@ -172,6 +179,38 @@ describe.each(files)('%s', (file) => {
 
   it('uses no JSONPath filter expression, which the local engine and AWS evaluate differently', () => {
     expect([...strings(definition)].filter((s) => /\[\?\(/.test(s))).toEqual([]);
+  });
+});
+
+describe('record-terminal.asl.yml: the terminal-failure recorder', () => {
+  const definition = parseYaml(readFileSync(join(dir, 'record-terminal.asl.yml'), 'utf8')) as { StartAt: string; States: Record<string, State> };
+  const puts = Object.entries(definition.States).filter(([, s]) => s.Resource === 'arn:aws:states:::dynamodb:putItem');
+
+  it('writes the ingestions table with PutItem only, each under a ConditionExpression, status FAILED', () => {
+    expect(puts.map(([name]) => name).sort()).toEqual(['RecordFailure', 'RecordFailureWithoutEtag']);
+    const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
+    expect(tasks).toHaveLength(puts.length);
+    for (const [, s] of puts) {
+      expect(s.Parameters.TableName).toEqual({ Ref: 'IngestionsTable' });
+      expect(s.Parameters.ConditionExpression).toMatch(/attribute_not_exists\(objectKey\) OR \(#executionName <> :executionName AND NOT \(#status IN \(:uploaded, :partial\)/);
+      expect(s.Parameters.Item.status).toEqual({ S: 'FAILED' });
+      expect(s.Parameters.Item.recordedBy).toEqual({ S: 'terminal-failure-rule' });
+    }
+  });
+
+  it('never retries its own condition, retries every other task failure with capped full-jitter backoff, and ends a failed condition in Succeed', () => {
+    for (const [name, s] of puts) {
+      const [guard, ...rest] = s.Retry as Array<Record<string, any>>;
+      // Retriers match in order: the condition's answer is claimed first, with no attempt left.
+      expect({ name, guard }).toEqual({ name, guard: { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], MaxAttempts: 0 } });
+      expect(rest).toEqual([expect.objectContaining({ ErrorEquals: ['States.TaskFailed'], JitterStrategy: 'FULL', BackoffRate: 2, MaxDelaySeconds: 30 })]);
+      expect(s.Catch).toEqual([{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: 'AlreadyRecorded' }]);
+    }
+    expect(definition.States.AlreadyRecorded!.Type).toBe('Succeed');
+  });
+
+  it('fits in an Express execution: TimeoutSeconds at most 300', () => {
+    expect((definition as { TimeoutSeconds?: number }).TimeoutSeconds).toBeLessThanOrEqual(300);
   });
 });
 

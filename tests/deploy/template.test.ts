@@ -263,10 +263,131 @@ describe('IAM', () => {
     expect(scoped).toEqual(['dynamodb:PutItem', 'lambda:InvokeFunction']);
   });
 
-  it('never builds anything from a Ref of the state machine but its output (a dependency cycle)', () => {
+  it('never builds anything from a Ref of the state machine but its output and the terminal-failure rule (a dependency cycle)', () => {
+    // The rule comes after the machine (nothing the machine needs depends on it); a function's role or environment
+    // naming the machine by Ref would make the cycle.
     for (const [, t] of both()) {
       const refs = pathsOfRefsTo(t, 'IngestStateMachine');
-      expect(refs).toEqual(['$.Outputs.IngestStateMachineArn.Value']);
+      expect(refs).toEqual(['$.Resources.TerminalFailureRule.Properties.EventPattern.detail.stateMachineArn[0]', '$.Outputs.IngestStateMachineArn.Value']);
+    }
+  });
+});
+
+describe('terminal failures of ingest executions (issue 12): the rule and its recorder', () => {
+  const RECORDER = 'capture-router-dev-record-terminal';
+  const RULE_NAME = 'capture-router-dev-terminal-failures';
+
+  it.each(CONFIGS)('matches the ingest state machine\'s status changes to FAILED, TIMED_OUT and ABORTED, nothing else (%s)', (label) => {
+    const rule = templateOf(label).Resources.TerminalFailureRule!;
+    expect(rule.Type).toBe('AWS::Events::Rule');
+    expect(rule.Properties).toMatchObject({ Name: RULE_NAME, State: 'ENABLED' });
+    expect(rule.Properties.EventBusName).toBeUndefined(); // the default bus, where Step Functions sends its events
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: 'IngestStateMachine' }] },
+    });
+  });
+
+  it.each(CONFIGS)('starts the Express recorder with the whole event, retried 24 h, then into its own encrypted DLQ (%s)', (label) => {
+    const t = templateOf(label);
+    expect(t.Resources.TerminalFailureRule!.Properties.Targets).toEqual([
+      {
+        Id: 'record-terminal',
+        Arn: { Ref: 'RecordTerminalStateMachine' },
+        RoleArn: getAtt('TerminalFailureRuleRole'),
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+        DeadLetterConfig: { Arn: getAtt('TerminalFailureDeadLetterQueue') },
+      },
+    ]);
+    expect(t.Resources.RecordTerminalStateMachine!.Properties).toMatchObject({
+      StateMachineName: RECORDER,
+      StateMachineType: 'EXPRESS',
+      RoleArn: getAtt('RecordTerminalStateMachineRole'),
+    });
+    expect(t.Resources.TerminalFailureDeadLetterQueue!.Properties).toEqual({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
+    expect(t.Outputs).toMatchObject({
+      TerminalFailureDeadLetterQueueUrl: { Value: { Ref: 'TerminalFailureDeadLetterQueue' } },
+      RecordTerminalStateMachineArn: { Value: { Ref: 'RecordTerminalStateMachine' } },
+    });
+  });
+
+  it.each(CONFIGS)('is deployed with the definition of statemachines/record-terminal.asl.yml (%s)', (label) => {
+    const file = parseYaml(readFileSync(join(ROOT, 'statemachines', 'record-terminal.asl.yml'), 'utf8'));
+    expect(withoutDefaultQueryLanguage(deployedDefinition(templateOf(label), 'RecordTerminalStateMachine'))).toEqual(resolveIntrinsics(file, symbolic));
+  });
+
+  it.each(CONFIGS)('lets only this rule\'s EventBridge start the recorder, nothing else (%s)', (label) => {
+    const t = templateOf(label);
+    expect(t.Resources.TerminalFailureRuleRole!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnEquals: { 'aws:SourceArn': { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${RULE_NAME}` } },
+        },
+      },
+    ]);
+    const s = roleStatements(t, 'TerminalFailureRuleRole');
+    expect(actionsOf(s)).toEqual(['states:StartExecution']);
+    expect(resourcesFor(s, 'states:StartExecution')).toEqual([{ Ref: 'RecordTerminalStateMachine' }]);
+  });
+
+  it.each(CONFIGS)('lets the recorder put ingestion items, nothing else: no read, no delete, no logs (%s)', (label) => {
+    const t = templateOf(label);
+    expect(t.Resources.RecordTerminalStateMachineRole!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: { 'Fn::Sub': 'states.${AWS::Region}.amazonaws.com' } },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+    const s = roleStatements(t, 'RecordTerminalStateMachineRole');
+    expect(actionsOf(s)).toEqual(['dynamodb:PutItem']);
+    expect(resourcesFor(s, 'dynamodb:PutItem')).toEqual([getAtt('IngestionsTable')]);
+  });
+
+  it.each(CONFIGS)('lets only EventBridge, for this rule, send to the DLQ (%s)', (label) => {
+    const policy = templateOf(label).Resources.TerminalFailureDeadLetterQueuePolicy!.Properties;
+    expect(policy.Queues).toEqual([{ Ref: 'TerminalFailureDeadLetterQueue' }]);
+    expect(policy.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'TerminalFailureRuleDeadLetters',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: getAtt('TerminalFailureDeadLetterQueue'),
+        Condition: { ArnEquals: { 'aws:SourceArn': getAtt('TerminalFailureRule') } },
+      },
+    ]);
+  });
+
+  it('alarms when the recorder fails and when an event waits in its DLQ, notifying the topic when one is given', () => {
+    for (const [label, t] of both()) {
+      expect({ label, alarm: t.Resources.RecordTerminalFailedAlarm!.Properties }).toEqual({
+        label,
+        alarm: expect.objectContaining({
+          Namespace: 'AWS/States',
+          MetricName: 'ExecutionsFailed',
+          Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: 'RecordTerminalStateMachine' } }],
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        }),
+      });
+      expect(t.Resources.TerminalFailureDeadLetterAlarm!.Properties).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: getAtt('TerminalFailureDeadLetterQueue', 'QueueName') }],
+        Threshold: 1,
+      });
+      for (const id of ['RecordTerminalFailedAlarm', 'TerminalFailureDeadLetterAlarm']) {
+        expect(t.Resources[id]!.Properties.AlarmActions).toEqual({
+          'Fn::If': ['HasAlarmTopic', [label === 'created bucket' ? '' : EXISTING.alarmTopicArn], { Ref: 'AWS::NoValue' }],
+        });
+      }
     }
   });
 });

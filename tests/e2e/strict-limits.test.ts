@@ -10,6 +10,8 @@ import { record as report } from '../reliability/support.js';
  * The local stack enforces Step Functions' 256 KiB payload quota on every state. The ingest workflow's state holds
  * a part count, the part indexes and a manifest key, never the part list, and two counts per part come back from
  * the uploads: a file of 1,500 one-record parts ends UPLOADED with every state far under the quota (issue 12).
+ * (An execution that still went over would fail uncaught and be recorded FAILED by the terminal-failure rule, as
+ * tests/e2e/terminal-failures.test.ts shows for the other failures outside a Catch.)
  */
 const MODEL = '4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f';
 const PREFIX = 'strict-endpoint/';

@@ -87,3 +87,18 @@ describe('the 256 KiB payload quota', () => {
     expect((await runner.run('fits', {})).status).toBe('SUCCEEDED');
   });
 });
+
+describe('executionTimeoutSeconds', () => {
+  it('ends an execution still running past it TIMED_OUT with States.Timeout, the definition as deployed unchanged', async () => {
+    let release: (value: unknown) => void = () => undefined;
+    const runner = createWorkflowRunner({
+      definitionPath,
+      tasks: { Work: () => new Promise((resolve) => (release = resolve)) },
+      executionTimeoutSeconds: 1,
+    });
+    const run = await runner.run('slow', {});
+    release({ late: true }); // the task answers after the timeout; nothing runs after it
+    expect({ status: run.status, error: run.error }).toEqual({ status: 'TIMED_OUT', error: 'States.Timeout' });
+    expect((runner.definition as { TimeoutSeconds?: number }).TimeoutSeconds).toBeUndefined();
+  });
+});
