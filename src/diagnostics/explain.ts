@@ -15,6 +15,10 @@ const HINTS: Record<string, string> = {
   ConfigurationError: 'The stack or mapping is misconfigured (host not allowlisted, bad model ID); the cause names the setting.',
   StorageUnavailableError: 'S3 failed through every retry while reading the capture or writing its parts: replay the file.',
   'States.Timeout': 'A task or the execution ran out of time: replay the file.',
+  // Recorded by the terminal-failure rule (statemachines/record-terminal.asl.yml): the workflow could not record it.
+  ExecutionTimedOut: 'The execution reached its TimeoutSeconds; some parts may be in Arthur. Replay with --force: a retried part asks Arthur which inferences it holds first.',
+  ExecutionAborted: 'The execution was stopped (StopExecution, a redeploy); some parts may be in Arthur. Replay with --force when it should run.',
+  'States.DataLimitExceeded': 'A state went over Step Functions\' 256 KiB limit, which no Catch takes: report it with the execution name; the state should hold only counts and references.',
 };
 
 export interface Explanation {

@@ -32,7 +32,8 @@ describe('ValidateCapture', () => {
     const key = 'ep/AllTraffic/2026/11/24/10/00-03-100-a.jsonl';
     await s3rver.put('datacapture', key, readFileSync(`${FIX}/csv-fraud-scores.jsonl`));
     const result = await validateCapture(input(key), deps);
-    expect(result).toEqual({ parts: [{ bucket: 'datacapture', key, index: 0, records: 3, inferences: 3, bytes: expect.any(Number) }], records: 3, inferences: 3, rejected: 0, normalized: false });
+    // etag: the version S3 answered with, which the ingestion record keeps.
+    expect(result).toEqual({ parts: [{ bucket: 'datacapture', key, index: 0, records: 3, inferences: 3, bytes: expect.any(Number) }], records: 3, inferences: 3, rejected: 0, normalized: false, etag: expect.stringMatching(/^"[0-9a-f]{32}"$/) });
   });
 
   it('writes a normalized part for a BASE64 file, which then validates clean', async () => {
