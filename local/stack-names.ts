@@ -9,8 +9,11 @@ export interface StackNames {
   mappingsTable: string;
   ingestionsTable: string;
   stateMachineName: string;
+  /** statemachines/backfill.asl.yml's machine, served by the same Step Functions endpoint. */
+  backfillStateMachineName: string;
   validateFunctionArn: string;
   uploadFunctionArn: string;
+  backfillFunctionArn: string;
   /** The target of the capture bucket's notification rule. */
   routerFunctionArn: string;
   /** Names a secret that does not exist locally: the stack's UploadPart gets its token from a function. */
@@ -25,8 +28,10 @@ export function stackNames(stackName = 'capture-router-local'): StackNames {
     mappingsTable: `${stackName}-mappings`,
     ingestionsTable: `${stackName}-ingestions`,
     stateMachineName: `${stackName}-ingest`,
+    backfillStateMachineName: `${stackName}-backfill`,
     validateFunctionArn: functionArn('validate'),
     uploadFunctionArn: functionArn('upload'),
+    backfillFunctionArn: functionArn('backfill'),
     routerFunctionArn: functionArn('router'),
     localSecretArn: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${stackName}/arthur-local`,
   };

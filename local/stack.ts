@@ -27,7 +27,7 @@ import { type S3Service, startS3Service } from './s3/service.js';
 import type { SfnEndpoint } from './sfn/index.js';
 import { startStepFunctionsService } from './sfn/service.js';
 import { CAPTURE_BUCKET, type StackNames, stackNames } from './stack-names.js';
-import { buildLocalTasks, type LocalTasks, workflowTaskStates } from './tasks.js';
+import { backfillTaskStates, buildLocalTasks, type LocalTasks, workflowTaskStates } from './tasks.js';
 
 export { CAPTURE_BUCKET } from './stack-names.js';
 
@@ -118,6 +118,11 @@ export interface LocalStack {
   mappingsTable: string;
   ingestionsTable: string;
   stateMachineArn: string;
+  /**
+   * statemachines/backfill.asl.yml on the same Step Functions endpoint: StartExecution with `{bucket, prefix}`
+   * (docs/backfill.md). Its Distributed Map is emulated (docs/LOCAL.md, "Distributed Map").
+   */
+  backfillStateMachineArn: string;
   /** The token UploadPart sends. */
   arthurToken: string;
   /** The local receiver; absent when `arthurHost` sends uploads elsewhere. */
@@ -193,6 +198,12 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
       ...(options.sfnHistoryLimit !== undefined ? { historyLimit: options.sfnHistoryLimit } : {}),
       ...(options.executionRetentionSeconds !== undefined ? { executionRetentionSeconds: options.executionRetentionSeconds } : {}),
       lambdaTimeouts: taskTimeouts(ctx),
+      backfill: {
+        definitionPath: join(ctx.root, 'statemachines', 'backfill.asl.yml'),
+        tasks: backfillTaskStates(() => tasks!),
+        lambdaTimeouts: backfillTimeouts(ctx),
+        s3: s3.client,
+      },
       ...(options.payloadLimitBytes !== undefined ? { payloadLimitBytes: options.payloadLimitBytes } : {}),
       ...ctx.dataDir,
     },
@@ -219,7 +230,8 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
   );
   const control = await startControlPlanes(ctx, closers);
   const endpoints = { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: sfn.endpoint.url, admin: admin.url, arthur: arthurHost, console: consoleUrl, ...control };
-  return stackApi({ ctx, endpoints, stateMachineArn: sfn.stateMachineArn, sfn: sfn.endpoint, receiver, router, tasks, closers, s3Notifications: s3.notifications });
+  const machines = { stateMachineArn: sfn.stateMachineArn, backfillStateMachineArn: sfn.backfillStateMachineArn! };
+  return stackApi({ ctx, endpoints, machines, sfn: sfn.endpoint, receiver, router, tasks, closers, s3Notifications: s3.notifications });
 }
 
 /** Lambda (N+6), SageMaker (N+7) and Secrets Manager (N+8) APIs, for migrate and doctor; configuration only. */
@@ -246,6 +258,12 @@ function taskTimeouts(ctx: StackContext): Record<string, number> {
   return timeouts;
 }
 
+/** RouteBatch's timeout: serverless.yml's `functions.backfill.timeout`, as deployed. */
+function backfillTimeouts(ctx: StackContext): Record<string, number> {
+  const timeout = readFunctionLimits(join(ctx.root, 'serverless.yml')).backfill?.timeoutSeconds;
+  return timeout === undefined ? {} : { RouteBatch: timeout };
+}
+
 async function startStorage(ctx: StackContext, closers: Closers): Promise<{ s3: S3Service; dynamodb: DynamoDbService }> {
   const { names, port } = ctx;
   const s3 = await startS3Service({ port: port(0), ...ctx.dataDir, buckets: [CAPTURE_BUCKET, names.artifactsBucket], captureBucket: CAPTURE_BUCKET, routerArn: names.routerFunctionArn }, closers);
@@ -266,7 +284,7 @@ async function startStorage(ctx: StackContext, closers: Closers): Promise<{ s3: 
 function stackApi(parts: {
   ctx: StackContext;
   endpoints: LocalStack['endpoints'];
-  stateMachineArn: string;
+  machines: { stateMachineArn: string; backfillStateMachineArn: string };
   sfn: SfnEndpoint;
   receiver: ArthurReceiver | undefined;
   router: RouterService;
@@ -274,18 +292,20 @@ function stackApi(parts: {
   closers: Closers;
   s3Notifications: NotificationStore;
 }): LocalStack {
-  const { ctx, endpoints, stateMachineArn, sfn, router, closers } = parts;
+  const { ctx, endpoints, sfn, router, closers } = parts;
+  const { stateMachineArn, backfillStateMachineArn } = parts.machines;
   const { names, arthurToken } = ctx;
   const { invoker } = router;
   const mappingStore = parts.tasks.mappingStore;
   return {
     endpoints,
-    env: stackEnv(endpoints, names, { stateMachineArn, arthurToken, arthurOrganizationId: ctx.options.arthurOrganizationId }),
+    env: stackEnv(endpoints, names, { stateMachineArn, backfillStateMachineArn, arthurToken, arthurOrganizationId: ctx.options.arthurOrganizationId }),
     captureBucket: CAPTURE_BUCKET,
     artifactsBucket: names.artifactsBucket,
     mappingsTable: names.mappingsTable,
     ingestionsTable: names.ingestionsTable,
     stateMachineArn,
+    backfillStateMachineArn,
     arthurToken,
     receiver: parts.receiver,
     sfn,
@@ -318,7 +338,11 @@ async function startReceiver(token: string, port: number, options: LocalStackOpt
 }
 
 /** Ready-to-paste environment for the CLI, the AWS CLI and the SDK. */
-function stackEnv(endpoints: LocalStack['endpoints'], names: StackNames, stack: { stateMachineArn: string; arthurToken: string; arthurOrganizationId?: string }): Record<string, string> {
+function stackEnv(
+  endpoints: LocalStack['endpoints'],
+  names: StackNames,
+  stack: { stateMachineArn: string; backfillStateMachineArn: string; arthurToken: string; arthurOrganizationId?: string },
+): Record<string, string> {
   return {
     AWS_REGION: LOCAL_REGION,
     // The AWS CLI reads AWS_DEFAULT_REGION; the SDKs read AWS_REGION.
@@ -343,6 +367,8 @@ function stackEnv(endpoints: LocalStack['endpoints'], names: StackNames, stack: 
     CAPTURE_ROUTER_STATE_MACHINE_ARN: stack.stateMachineArn,
     CAPTURE_ROUTER_INGESTIONS_TABLE: names.ingestionsTable,
     CAPTURE_ROUTER_ARTIFACTS_BUCKET: names.artifactsBucket,
+    // `aws stepfunctions start-execution --state-machine-arn "$BACKFILL_STATE_MACHINE_ARN" --input '{"bucket":…,"prefix":…}'`
+    BACKFILL_STATE_MACHINE_ARN: stack.backfillStateMachineArn,
     ARTHUR_HOST: endpoints.arthur,
     ARTHUR_HOST_ALLOWLIST: new URL(endpoints.arthur).hostname,
     // Names a secret that does not exist locally: the stack's UploadPart takes the token from ARTHUR_TOKEN.
