@@ -140,6 +140,21 @@ describe('the backfill Distributed Map on the local runner', () => {
     expect(pending.flatMap((p: any) => JSON.parse(p.Input).Items.map((i: { Key: string }) => i.Key))).toEqual(BIG.slice(400));
   });
 
+  it('stops its children with the execution, and starts no more', async () => {
+    let calls = 0;
+    const execution = runner(async (batch: Batch) => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return counts(batch);
+    }).start('stopped', { bucket: 'captures', prefix: 'big/' });
+    while (calls === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    execution.abort();
+    expect((await execution.done).status).toBe('ABORTED');
+    // The four running batches were aborted: the seven others never started.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(calls).toBe(4);
+  });
+
   it.each([
     ['ItemSelector', (map: any) => (map.ItemSelector = { 'key.$': '$$.Map.Item.Value.Key' }), /Distributed Map RouteObjects: ItemSelector is not emulated/],
     ['ReaderConfig', (map: any) => (map.ItemReader.ReaderConfig = { MaxItems: 10 }), /ItemReader\.ReaderConfig is not emulated/],
