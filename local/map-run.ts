@@ -58,7 +58,8 @@ export async function runMapRun(plan: DistributedMapPlan, params: MapRunParamete
   deps.signal.addEventListener('abort', onAbort);
   try {
     let index = 0;
-    for await (const input of childInputs(deps.s3, plan, params)) {
+    const inputs = childInputs(deps.s3, plan, params);
+    for await (const input of stopChildrenOnError(inputs, onAbort, tracked)) {
       while (tracked.size >= plan.maxConcurrency) await Promise.race(tracked);
       if (deps.signal.aborted) break;
       if (failure) {
@@ -94,6 +95,17 @@ export async function runMapRun(plan: DistributedMapPlan, params: MapRunParamete
   } finally {
     deps.signal.removeEventListener('abort', onAbort);
     files?.dispose();
+  }
+}
+
+/** A listing that failed midway (States.ItemReaderFailed) stops the children it had started before it fails the state. */
+async function* stopChildrenOnError<T>(inputs: AsyncGenerator<T>, stopChildren: () => void, tracked: Set<Promise<void>>): AsyncGenerator<T> {
+  try {
+    yield* inputs;
+  } catch (error) {
+    stopChildren();
+    await Promise.all(tracked);
+    throw error;
   }
 }
 
@@ -175,8 +187,10 @@ type ResultStatus = 'SUCCEEDED' | 'FAILED' | 'PENDING';
 class ResultFiles {
   private readonly dir = mkdtempSync(join(tmpdir(), 'capture-router-map-run-'));
   private readonly open = new Map<ResultStatus, { fd: number; path: string; count: number; bytes: number }>();
+  private disposed = false;
 
   add(status: ResultStatus, entry: Record<string, unknown>): void {
+    if (this.disposed) return;
     let file = this.open.get(status);
     if (!file) {
       const path = join(this.dir, `${status}_0.json`);
@@ -205,14 +219,14 @@ class ResultFiles {
         throw statesError('States.ResultWriterFailed', `writing s3://${writer.Bucket}/${Key} failed: ${e.name}: ${e.message}`, e);
       }
     };
-    for (const [status, file] of this.open) {
+    for (const [status, file] of [...this.open]) {
       writeSync(file.fd, ']');
       closeSync(file.fd);
+      this.open.delete(status);
       const Key = `${prefix}${id}/${status}_0.json`;
       await put(Key, createReadStream(file.path), file.bytes + 1);
       listed[status].push({ Key, Size: file.bytes + 1 });
     }
-    this.open.clear();
     const manifest = JSON.stringify({ DestinationBucket: writer.Bucket, MapRunArn: mapRunArn, ResultFiles: listed });
     const Key = `${prefix}${id}/manifest.json`;
     await put(Key, manifest, Buffer.byteLength(manifest));
@@ -220,6 +234,7 @@ class ResultFiles {
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const file of this.open.values()) closeSync(file.fd);
     this.open.clear();
     rmSync(this.dir, { recursive: true, force: true });

@@ -42,10 +42,10 @@ interface Batch {
   Items: Array<{ Key: string; Etag: string; Size: number; LastModified: number; StorageClass: string }>;
 }
 
-function runner(routeBatch: TaskFunction, definitionPath = BACKFILL) {
+function runner(routeBatch: TaskFunction, definitionPath = BACKFILL, artifactsBucket = 'artifacts') {
   return createWorkflowRunner({
     definitionPath,
-    resolve: { refs: { ArtifactsBucket: 'artifacts' } },
+    resolve: { refs: { ArtifactsBucket: artifactsBucket } },
     tasks: { RouteBatch: routeBatch },
     s3,
     retryIntervalOverrides: 0,
@@ -138,6 +138,14 @@ describe('the backfill Distributed Map on the local runner', () => {
     const pending = await json(files('PENDING')[0]);
     expect(pending.map((p: any) => p.Status)).toEqual(Array(7).fill('PENDING'));
     expect(pending.flatMap((p: any) => JSON.parse(p.Input).Items.map((i: { Key: string }) => i.Key))).toEqual(BIG.slice(400));
+  });
+
+  it.each([
+    ['a listing that fails', 'States.ItemReaderFailed', { bucket: 'no-such-bucket', prefix: 'small/' }, 'artifacts'],
+    ['results that cannot be written', 'States.ResultWriterFailed', { bucket: 'captures', prefix: 'small/' }, 'no-such-artifacts'],
+  ])('fails the state on %s with %s', async (_what, error, input, artifacts) => {
+    const run = await runner((batch: Batch) => counts(batch), BACKFILL, artifacts).run(`fails-${error}`, input);
+    expect(run).toMatchObject({ status: 'FAILED', error });
   });
 
   it('stops its children with the execution, and starts no more', async () => {
