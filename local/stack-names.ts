@@ -11,8 +11,11 @@ export interface StackNames {
   stateMachineName: string;
   /** The Express state machine TerminalFailureRule starts (statemachines/record-terminal.asl.yml). */
   recordTerminalStateMachineName: string;
+  /** statemachines/backfill.asl.yml's machine, served by the same Step Functions endpoint. */
+  backfillStateMachineName: string;
   validateFunctionArn: string;
   uploadFunctionArn: string;
+  backfillFunctionArn: string;
   /** The target of the capture bucket's notification rule. */
   routerFunctionArn: string;
   /** The secret holding the Arthur token, created in the local Secrets Manager at start. */
@@ -33,8 +36,10 @@ export function stackNames(stackName = 'capture-router-local'): StackNames {
     ingestionsTable: `${stackName}-ingestions`,
     stateMachineName: `${stackName}-ingest`,
     recordTerminalStateMachineName: `${stackName}-record-terminal`,
+    backfillStateMachineName: `${stackName}-backfill`,
     validateFunctionArn: functionArn('validate'),
     uploadFunctionArn: functionArn('upload'),
+    backfillFunctionArn: functionArn('backfill'),
     routerFunctionArn: functionArn('router'),
     localSecretName: `${stackName}/arthur-local`,
     localSecretArn: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${stackName}/arthur-local`,

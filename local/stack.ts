@@ -30,7 +30,7 @@ import { type S3Service, startS3Service } from './s3/service.js';
 import type { SfnEndpoint } from './sfn/index.js';
 import { startStepFunctionsService } from './sfn/service.js';
 import { CAPTURE_BUCKET, type StackNames, stackNames } from './stack-names.js';
-import { buildLocalTasks, type LocalTasks, workflowTaskStates } from './tasks.js';
+import { backfillTaskStates, buildLocalTasks, type LocalTasks, workflowTaskStates } from './tasks.js';
 import { createWorkflowRunner } from './workflow-runner.js';
 import type { LocalEventBus } from './eventbridge/bus.js';
 import { startEventBridgeService } from './eventbridge/service.js';
@@ -144,6 +144,11 @@ export interface LocalStack {
   mappingsTable: string;
   ingestionsTable: string;
   stateMachineArn: string;
+  /**
+   * statemachines/backfill.asl.yml on the same Step Functions endpoint: StartExecution with `{bucket, prefix}`
+   * (docs/backfill.md). Its Distributed Map is emulated (docs/LOCAL.md, "Distributed Map").
+   */
+  backfillStateMachineArn: string;
   /** The token stored at start in the secret UploadPart reads (`env.ARTHUR_TOKEN_SECRET_ARN`). */
   arthurToken: string;
   /**
@@ -230,6 +235,12 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
       ...(options.sfnHistoryLimit !== undefined ? { historyLimit: options.sfnHistoryLimit } : {}),
       ...(options.executionRetentionSeconds !== undefined ? { executionRetentionSeconds: options.executionRetentionSeconds } : {}),
       lambdaTimeouts: taskTimeouts(ctx),
+      backfill: {
+        definitionPath: join(ctx.root, 'statemachines', 'backfill.asl.yml'),
+        tasks: backfillTaskStates(() => tasks!),
+        lambdaTimeouts: backfillTimeouts(ctx),
+        s3: s3.client,
+      },
       ...(options.payloadLimitBytes !== undefined ? { payloadLimitBytes: options.payloadLimitBytes } : {}),
       ...(options.executionTimeoutSeconds !== undefined ? { executionTimeoutSeconds: options.executionTimeoutSeconds } : {}),
       // Bound below, before any execution can start: the bus needs the state machine's ARN for its patterns.
@@ -271,7 +282,8 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
   );
   const control = await startControlPlanes(ctx, closers);
   const endpoints = { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: sfn.endpoint.url, admin: admin.url, arthur: arthurHost, console: consoleUrl, ...control, secretsmanager: secrets.service.url };
-  return stackApi({ ctx, endpoints, stateMachineArn: sfn.stateMachineArn, sfn: sfn.endpoint, eventBus, receiver, router, tasks, closers, s3Notifications: s3.notifications, secretsManager: secrets.service });
+  const machines = { stateMachineArn: sfn.stateMachineArn, backfillStateMachineArn: sfn.backfillStateMachineArn! };
+  return stackApi({ ctx, endpoints, machines, sfn: sfn.endpoint, eventBus, receiver, router, tasks, closers, s3Notifications: s3.notifications, secretsManager: secrets.service });
 }
 
 /**
@@ -337,6 +349,12 @@ function taskTimeouts(ctx: StackContext): Record<string, number> {
   return timeouts;
 }
 
+/** RouteBatch's timeout: serverless.yml's `functions.backfill.timeout`, as deployed. */
+function backfillTimeouts(ctx: StackContext): Record<string, number> {
+  const timeout = readFunctionLimits(join(ctx.root, 'serverless.yml')).backfill?.timeoutSeconds;
+  return timeout === undefined ? {} : { RouteBatch: timeout };
+}
+
 async function startStorage(ctx: StackContext, closers: Closers): Promise<{ s3: S3Service; dynamodb: DynamoDbService }> {
   const { names, port } = ctx;
   const s3 = await startS3Service({ port: port(0), ...ctx.dataDir, buckets: [CAPTURE_BUCKET, names.artifactsBucket], captureBucket: CAPTURE_BUCKET, routerArn: names.routerFunctionArn }, closers);
@@ -357,7 +375,7 @@ async function startStorage(ctx: StackContext, closers: Closers): Promise<{ s3: 
 function stackApi(parts: {
   ctx: StackContext;
   endpoints: LocalStack['endpoints'];
-  stateMachineArn: string;
+  machines: { stateMachineArn: string; backfillStateMachineArn: string };
   sfn: SfnEndpoint;
   eventBus: LocalEventBus;
   receiver: ArthurReceiver | undefined;
@@ -367,18 +385,20 @@ function stackApi(parts: {
   s3Notifications: NotificationStore;
   secretsManager: LocalSecretsManager;
 }): LocalStack {
-  const { ctx, endpoints, stateMachineArn, sfn, router, closers } = parts;
+  const { ctx, endpoints, sfn, router, closers } = parts;
+  const { stateMachineArn, backfillStateMachineArn } = parts.machines;
   const { names, arthurToken } = ctx;
   const { invoker } = router;
   const mappingStore = parts.tasks.mappingStore;
   return {
     endpoints,
-    env: stackEnv(endpoints, names, { stateMachineArn, arthurToken, arthurOrganizationId: ctx.options.arthurOrganizationId }),
+    env: stackEnv(endpoints, names, { stateMachineArn, backfillStateMachineArn, arthurToken, arthurOrganizationId: ctx.options.arthurOrganizationId }),
     captureBucket: CAPTURE_BUCKET,
     artifactsBucket: names.artifactsBucket,
     mappingsTable: names.mappingsTable,
     ingestionsTable: names.ingestionsTable,
     stateMachineArn,
+    backfillStateMachineArn,
     arthurToken,
     receiver: parts.receiver,
     secretsManager: parts.secretsManager,
@@ -416,7 +436,11 @@ async function startReceiver(token: string, port: number, options: LocalStackOpt
 }
 
 /** Ready-to-paste environment for the CLI, the AWS CLI and the SDK. */
-function stackEnv(endpoints: LocalStack['endpoints'], names: StackNames, stack: { stateMachineArn: string; arthurToken: string; arthurOrganizationId?: string }): Record<string, string> {
+function stackEnv(
+  endpoints: LocalStack['endpoints'],
+  names: StackNames,
+  stack: { stateMachineArn: string; backfillStateMachineArn: string; arthurToken: string; arthurOrganizationId?: string },
+): Record<string, string> {
   return {
     AWS_REGION: LOCAL_REGION,
     // The AWS CLI reads AWS_DEFAULT_REGION; the SDKs read AWS_REGION.
@@ -441,6 +465,8 @@ function stackEnv(endpoints: LocalStack['endpoints'], names: StackNames, stack: 
     CAPTURE_ROUTER_STATE_MACHINE_ARN: stack.stateMachineArn,
     CAPTURE_ROUTER_INGESTIONS_TABLE: names.ingestionsTable,
     CAPTURE_ROUTER_ARTIFACTS_BUCKET: names.artifactsBucket,
+    // `aws stepfunctions start-execution --state-machine-arn "$BACKFILL_STATE_MACHINE_ARN" --input '{"bucket":…,"prefix":…}'`
+    BACKFILL_STATE_MACHINE_ARN: stack.backfillStateMachineArn,
     ARTHUR_HOST: endpoints.arthur,
     ARTHUR_HOST_ALLOWLIST: new URL(endpoints.arthur).hostname,
     // The secret UploadPart reads its token from, in the local Secrets Manager; ARTHUR_TOKEN is its value at

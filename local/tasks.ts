@@ -1,5 +1,6 @@
 /**
- * The functions the local stack runs (ValidateCapture, UploadPart, the router, the admin API), built exactly as
+ * The functions the local stack runs (ValidateCapture, UploadPart, the router, the admin API, the backfill's
+ * RouteBatch), built exactly as
  * their Lambda handlers build them: the same `read<Name>Config` over the environment serverless.yml would give
  * them (pointed at the local names), the same `build<Name>Deps` with the stack's clients, and the same middy
  * handlers as the workflow's task functions. UploadPart reads its token as the deployed function does: the real
@@ -9,6 +10,8 @@
 import type { S3Event } from 'aws-lambda';
 import type { Context } from 'aws-lambda';
 import { type AdminDeps, buildAdminDeps, readAdminConfig } from '../functions/admin/app.js';
+import { buildBackfillDeps, createBackfillHandler, readBackfillConfig } from '../functions/backfill/app.js';
+import type { BackfillBatchEvent, BackfillBatchResult } from '../functions/backfill/route-batch.js';
 import { buildRouterDeps, readRouterConfig } from '../functions/router/app.js';
 import { routeEvent, type RouteEventDeps, type RouteSummary } from '../functions/router/route-event.js';
 import { buildUploadDeps, createUploadHandler, readUploadConfig } from '../functions/upload/app.js';
@@ -53,12 +56,14 @@ export interface LocalTasks {
   /** The router function: one S3 notification in, its summary out; throws to be retried. */
   route: (event: S3Event) => Promise<RouteSummary>;
   admin: AdminDeps;
+  /** The backfill state machine's RouteBatch task (functions/backfill). */
+  backfill: (event: BackfillBatchEvent, context?: TaskContext) => Promise<BackfillBatchResult>;
   mappingStore: DynamoDbMappingStore;
   resolver: MappingResolver;
 }
 
 /** The environment serverless.yml gives each function, with the local stack's names. */
-export function localFunctionEnv(config: LocalTaskConfig): Record<'validate' | 'upload' | 'router' | 'admin', Record<string, string>> {
+export function localFunctionEnv(config: LocalTaskConfig): Record<'validate' | 'upload' | 'router' | 'admin' | 'backfill', Record<string, string>> {
   const { names } = config;
   const limits = config.partLimits;
   const allowlist = new URL(config.arthurHost).hostname;
@@ -90,6 +95,12 @@ export function localFunctionEnv(config: LocalTaskConfig): Record<'validate' | '
       CAPTURE_BUCKET: names.captureBucket,
       ARTHUR_HOST_ALLOWLIST: allowlist,
     },
+    backfill: {
+      MAPPINGS_TABLE: names.mappingsTable,
+      INGESTIONS_TABLE: names.ingestionsTable,
+      STATE_MACHINE_ARN: config.stateMachineArn,
+      CAPTURE_BUCKET: names.captureBucket,
+    },
   };
 }
 
@@ -110,12 +121,14 @@ export function buildLocalTasks(clients: LocalTaskClients, config: LocalTaskConf
   const upload = createUploadHandler(buildUploadDeps(readUploadConfig(env.upload), clients, { telemetry: telemetry('upload') }));
   const router = buildRouterDeps(readRouterConfig(env.router), clients, { telemetry: telemetry('router') });
   const mappingStore = new DynamoDbMappingStore(clients.dynamodb, config.names.mappingsTable);
+  const backfill = createBackfillHandler(buildBackfillDeps(readBackfillConfig(env.backfill), clients, { telemetry: telemetry('backfill') }));
   return {
     validate: (input, context) => validate(input, lambdaContext(context)),
     upload: (event, context) => upload(event, lambdaContext(context)),
     router,
     route: (event) => routeEvent(event, router),
     admin: buildAdminDeps(readAdminConfig(env.admin), clients, { store: mappingStore, starter: router.starter, telemetry: telemetry('admin') }),
+    backfill: (event, context) => backfill(event, lambdaContext(context)),
     mappingStore,
     resolver: router.resolver as MappingResolver,
   };
@@ -130,4 +143,9 @@ export function workflowTaskStates(tasks: () => LocalTasks): Record<string, Task
     ValidateCapture: (input: WorkflowInput, context?: TaskContext) => tasks().validate(input, context),
     UploadPart: (event: UploadPartEvent, context?: TaskContext) => tasks().upload(event, context),
   };
+}
+
+/** statemachines/backfill.asl.yml's Lambda task state (inside its Distributed Map) bound to the backfill handler. */
+export function backfillTaskStates(tasks: () => LocalTasks): Record<string, TaskFunction> {
+  return { RouteBatch: (event: BackfillBatchEvent, context?: TaskContext) => tasks().backfill(event, context) };
 }

@@ -11,6 +11,7 @@ import {
   UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   ExecutionAbortedError,
   ExecutionError,
@@ -20,6 +21,8 @@ import {
 } from 'aws-local-stepfunctions';
 import { createRequire } from 'node:module';
 import { parse as parseYaml } from 'yaml';
+import { type DistributedMapPlan, emulateDistributedMaps, type MapRunParameters } from './distributed-map.js';
+import { runMapRun } from './map-run.js';
 
 /** One history event of aws-local-stepfunctions (StateEntered, StateRetried, StateCaught, MapIteration*, …). */
 export type WorkflowEvent = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
@@ -65,6 +68,11 @@ export interface WorkflowRunnerOptions {
   tasks: Record<string, TaskFunction>;
   /** Runs the `arn:aws:states:::dynamodb:*` states. Required when the definition has any. */
   dynamodb?: DynamoDBClient;
+  /**
+   * Lists a Distributed Map's ItemReader objects and writes its ResultWriter files (local/distributed-map.ts).
+   * Required when the definition has a Distributed Map.
+   */
+  s3?: S3Client;
   /**
    * Milliseconds to wait before each retry instead of the file's backoff: one number for every state with a
    * Retry (0 in tests), or per state name as aws-local-stepfunctions takes it. Unset: the file's own backoff.
@@ -161,6 +169,11 @@ export function createWorkflowRunner(options: WorkflowRunnerOptions): WorkflowRu
   const engineDefinition = structuredJson(definition) as StateMachineDefinition;
   const retryCountFields = emulateRetryCount(engineDefinition, options.definitionPath);
   if (options.executionTimeoutSeconds !== undefined) engineDefinition.TimeoutSeconds = options.executionTimeoutSeconds;
+  // After emulateRetryCount, so that a child's Task states carry its placeholders too.
+  const distributedMaps = emulateDistributedMaps(engineDefinition as never, options.definitionPath);
+  if (distributedMaps.length > 0 && !options.s3) {
+    throw new Error(`${options.definitionPath} has a Distributed Map (${distributedMaps[0]!.stateName}): pass an S3 client (options.s3)`);
+  }
   const handlers = bindTaskStates(definition, options);
   const retryIntervalOverrides =
     typeof options.retryIntervalOverrides === 'number'
@@ -170,7 +183,9 @@ export function createWorkflowRunner(options: WorkflowRunnerOptions): WorkflowRu
   // Validation runs once here (asl-validator); the resolved ARNs are local ones, so ARN checks stay on.
   const machine = new StateMachine(engineDefinition);
   const payloadLimitBytes = options.payloadLimitBytes ?? PAYLOAD_LIMIT_BYTES;
-  const run: RunContext = { machine, ids: where, stateMachineArn, handlers, retryCountFields, retryIntervalOverrides, payloadLimitBytes };
+  const shared = { handlers, retryCountFields, retryIntervalOverrides, payloadLimitBytes };
+  const mapRuns = distributedMaps.map((plan) => mapRunContext(plan, where, shared, options.s3!));
+  const run: RunContext = { machine, ids: where, stateMachineArn, ...shared, mapRuns };
   const start = (name: string, input: unknown): WorkflowExecution => startExecution(run, name, input);
   return {
     definition,
@@ -197,6 +212,50 @@ interface RunContext {
   retryCountFields: Map<string, string[][]>;
   retryIntervalOverrides: Record<string, number | number[]> | undefined;
   payloadLimitBytes: number | false;
+  /** The Distributed Map states the engine runs as Map Run tasks (empty for most machines). */
+  mapRuns: MapRunContext[];
+}
+
+/** One Distributed Map state: its plan, and the children's machine (the ItemProcessor on the engine). */
+interface MapRunContext {
+  plan: DistributedMapPlan;
+  child: RunContext;
+  s3: S3Client;
+}
+
+/**
+ * The children of a Distributed Map are executions of their own: their machine is the ItemProcessor, named
+ * `<machine>/<label>` as AWS names them (`execution:<machine>/<label>:<name>`), with the same task functions,
+ * retry interval overrides and payload limit as the parent.
+ */
+function mapRunContext(plan: DistributedMapPlan, ids: MachineIds, shared: Omit<RunContext, 'machine' | 'ids' | 'stateMachineArn' | 'mapRuns'>, s3: S3Client): MapRunContext {
+  const childIds = { ...ids, stateMachineName: `${ids.stateMachineName}/${plan.label}` };
+  const child: RunContext = {
+    machine: new StateMachine(plan.child as StateMachineDefinition),
+    ids: childIds,
+    stateMachineArn: `arn:${ids.partition}:states:${ids.region}:${ids.accountId}:stateMachine:${childIds.stateMachineName}`,
+    ...shared,
+    mapRuns: [],
+  };
+  return { plan, child, s3 };
+}
+
+/** The Map Run task of each Distributed Map state, for one parent execution (stopped with it). */
+function mapRunHandlers(ctx: RunContext, signal: AbortSignal): Record<string, (input: any) => Promise<any>> {
+  const { partition, region, accountId, stateMachineName } = ctx.ids;
+  return Object.fromEntries(
+    ctx.mapRuns.map(({ plan, child, s3 }) => [
+      plan.stateName,
+      (params: MapRunParameters) =>
+        runMapRun(plan, params, {
+          s3,
+          startChild: (name, input) => startExecution(child, name, input),
+          mapRunArnPrefix: `arn:${partition}:states:${region}:${accountId}:mapRun:${stateMachineName}/${plan.label}:`,
+          childStateMachineArn: child.stateMachineArn,
+          signal,
+        }),
+    ]),
+  );
 }
 
 /** The definition file with its CloudFormation intrinsics resolved to local names. */
@@ -231,13 +290,21 @@ function startExecution(ctx: RunContext, name: string, input: unknown): Workflow
   const executionArn = `arn:${partition}:states:${region}:${accountId}:execution:${stateMachineName}:${name}`;
   const startDate = new Date();
   const events: WorkflowEvent[] = [];
-  const guard = new PayloadGuard(ctx.payloadLimitBytes, () => execution?.abort());
+  // Stops what runs beside the engine (a Distributed Map's children) when the execution is stopped.
+  const stopped = new AbortController();
+  const stop = () => {
+    stopped.abort();
+    execution?.abort();
+  };
+  const guard = new PayloadGuard(ctx.payloadLimitBytes, stop);
+  const handlers = ctx.mapRuns.length > 0 ? { ...ctx.handlers, ...mapRunHandlers(ctx, stopped.signal) } : ctx.handlers;
+  const mapStates = new Set(ctx.mapRuns.map((m) => m.plan.stateName));
   // `let`, cleared at the end: the endpoint keeps every execution for the life of the process, and the engine's
   // execution object (its whole context) is needed only while it runs.
   let execution: ReturnType<StateMachine['run']> | undefined = ctx.machine.run(input as never, {
     // Retry counts are per execution: a fresh counter for each run.
     overrides: {
-      taskResourceLocalHandlers: withRetryCounts(guard.wrap(ctx.handlers), ctx.retryCountFields),
+      taskResourceLocalHandlers: withRetryCounts(guard.wrap(handlers), ctx.retryCountFields),
       retryIntervalOverrides: ctx.retryIntervalOverrides,
     },
     context: {
@@ -255,6 +322,9 @@ function startExecution(ctx: RunContext, name: string, input: unknown): Workflow
   // Passed as arguments, not captured: the closures below must not keep `execution` alive once it is cleared.
   const collected = (async (eventLogs: AsyncGenerator<WorkflowEvent>) => {
     for await (const event of eventLogs) {
+      // A Distributed Map runs as a Task on the engine; its events say Map, as the definition does.
+      const state = (event as { state?: { name?: string; type?: string } }).state;
+      if (state?.type === 'Task' && mapStates.has(state.name ?? '')) state.type = 'Map';
       events.push(event);
       guard.check(event);
     }
@@ -275,7 +345,7 @@ function startExecution(ctx: RunContext, name: string, input: unknown): Workflow
     const { status, output, error, cause } = ending;
     return { name, executionArn, input, startDate, events, status, output, error, cause, stopDate: new Date() };
   })(execution.result);
-  return { name, executionArn, startDate, events, done, abort: () => execution?.abort() };
+  return { name, executionArn, startDate, events, done, abort: stop };
 }
 
 function describeEnding(err: unknown): Pick<WorkflowRun, 'status' | 'error' | 'cause'> {

@@ -1,4 +1,4 @@
-/** The one state machine the local endpoint serves, and the checks every action makes of the ARNs it is sent. */
+/** The state machines the local endpoint serves, and the checks every action makes of the ARNs it is sent. */
 import type { WorkflowRunner } from '../workflow-runner.js';
 import type { ExecutionStore } from './execution-store.js';
 import { type DefinitionLike, type TaskResources, taskResources } from './history.js';
@@ -37,6 +37,24 @@ export function executionPrefixOf(stateMachineArn: string): string {
 }
 
 const ARN = /^arn:aws[a-z-]*:states:/;
+
+/** The machine a request's `stateMachineArn` names (StartExecution, ListExecutions, DescribeStateMachine). */
+export function machineOf(machines: readonly SfnContext[], body: Body): SfnContext {
+  const arn = body.stateMachineArn;
+  if (typeof arn !== 'string' || !ARN.test(arn)) throw new ServiceError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
+  const ctx = machines.find((m) => m.stateMachineArn === arn);
+  if (!ctx) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+  return ctx;
+}
+
+/** The machine whose executions a request's `executionArn` is one of (DescribeExecution, GetExecutionHistory, StopExecution). */
+export function machineOfExecution(machines: readonly SfnContext[], body: Body): SfnContext {
+  const arn = body.executionArn;
+  if (typeof arn !== 'string' || !ARN.test(arn)) throw new ServiceError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
+  const ctx = machines.find((m) => arn.startsWith(m.store.executionPrefix));
+  if (!ctx) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+  return ctx;
+}
 
 export function requireMachine(ctx: SfnContext, body: Body): void {
   const arn = body.stateMachineArn;

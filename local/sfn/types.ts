@@ -43,6 +43,18 @@ export interface SfnEndpointOptions {
    * event bus. None once close() began: executions aborted by shutdown were not stopped by anyone.
    */
   onStatusChange?: (event: ExecutionStatusChange) => void;
+  /**
+   * More state machines served beside `runner` (the local stack's backfill machine), each with its own executions
+   * and its own journal or spill file. An action goes to the machine its `stateMachineArn` or `executionArn` names.
+   */
+  machines?: SfnMachineOptions[];
+}
+
+/** One more state machine of the endpoint; its files as SfnEndpointOptions' own. */
+export interface SfnMachineOptions {
+  runner: WorkflowRunner;
+  journalPath?: string;
+  spillPath?: string;
 }
 
 /** One execution as executions() lists it: kept whole while recent, a view of its row and details once older. */
@@ -72,9 +84,11 @@ export interface SfnEndpoint {
    * made for this call (`historyTrimmed`, no events), whose input and output are read when first asked for.
    */
   executions(): EndpointExecution[];
-  /** How many executions are RUNNING: cheaper than executions() for a store of many. */
+  /** The executions of one of the endpoint's state machines (`runner`'s or one of `machines`), as executions() lists them. */
+  executionsOf(stateMachineArn: string): EndpointExecution[];
+  /** How many executions are RUNNING, on every machine: cheaper than executions() for a store of many. */
   running(): number;
-  /** Resolves when no execution is running (including any started while waiting). */
+  /** Resolves when no execution of any machine is running (including any started while waiting). */
   waitForIdle(): Promise<void>;
   close(): Promise<void>;
 }

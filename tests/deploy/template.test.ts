@@ -569,12 +569,23 @@ describe('the backfill workflow', () => {
     expect(t.Outputs).toMatchObject({ BackfillStateMachineArn: { Value: { Ref: 'BackfillStateMachine' } } });
   });
 
-  it.each(CONFIGS)('lets the backfill state machine list the bucket, invoke its task and run its own Map children, nothing else (%s)', (label) => {
+  it.each(CONFIGS)('lets the backfill state machine list the bucket, invoke its task, run its own Map children and write their results, nothing else (%s)', (label) => {
     const t = templateOf(label);
     expect(t.Resources.BackfillStateMachine!.Properties.RoleArn).toEqual(getAtt('BackfillStateMachineRole'));
     const s = roleStatements(t, 'BackfillStateMachineRole');
     const scoped = actionsOf(s).filter((a) => !AWS_REQUIRES_STAR.has(a));
-    expect(scoped).toEqual(['lambda:InvokeFunction', 's3:ListBucket', 'states:DescribeExecution', 'states:RedriveExecution', 'states:StartExecution', 'states:StopExecution']);
+    expect(scoped).toEqual([
+      'lambda:InvokeFunction',
+      's3:AbortMultipartUpload',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:ListMultipartUploadParts',
+      's3:PutObject',
+      'states:DescribeExecution',
+      'states:RedriveExecution',
+      'states:StartExecution',
+      'states:StopExecution',
+    ]);
     // Redriving a failed backfill redrives its Map Run: the children (execution:<machine>/<label>:<name>) and the parent.
     expect(resourcesFor(s, 'states:RedriveExecution')).toEqual([
       { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:${BACKFILL_NAME}/*` },
@@ -590,6 +601,34 @@ describe('the backfill workflow', () => {
     expect(resourcesFor(s, 'states:StopExecution')).toEqual([
       { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:${BACKFILL_NAME}/*` },
     ]);
+  });
+
+  it.each(CONFIGS)('runs its Map children as STANDARD executions, their task timing out after the function does (%s)', (label) => {
+    const t = templateOf(label);
+    const map = (deployedDefinition(t, 'BackfillStateMachine') as any).States.RouteObjects;
+    // Express children may run 5 minutes at most (Step Functions service quotas); one batch's timeout and retries
+    // take longer, so the children are Standard.
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(map.Label).toBe('RouteObjects');
+    const task = map.ItemProcessor.States.RouteBatch;
+    const lambdaTimeout = t.Resources.BackfillLambdaFunction!.Properties.Timeout as number;
+    // The function's own timeout (TimeoutError, or Lambda.Unknown when killed) is what the Retry sees, not States.Timeout.
+    expect(lambdaTimeout).toBe(300);
+    expect(task.TimeoutSeconds).toBeGreaterThan(lambdaTimeout);
+    expect(task.Retry.flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals)).toEqual(expect.arrayContaining(['TimeoutError', 'Lambda.Unknown', 'States.Timeout']));
+  });
+
+  it.each(CONFIGS)('writes the Map Run’s results under backfill-results/ of the artifacts bucket, and may write nothing else (%s)', (label) => {
+    const t = templateOf(label);
+    const map = (deployedDefinition(t, 'BackfillStateMachine') as any).States.RouteObjects;
+    expect(map.ResultWriter).toEqual({ Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: '<Ref ArtifactsBucket>', Prefix: 'backfill-results' } });
+    // The state keeps the Map Run ARN and the manifest's location, never the results.
+    expect(map.ResultPath).toBe('$.mapRun');
+    const s = roleStatements(t, 'BackfillStateMachineRole');
+    // What AWS lists for a ResultWriter ("ResultWriter (Map)", IAM policies for ResultWriter), on its prefix only.
+    for (const action of ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload']) {
+      expect({ action, resources: resourcesFor(s, action) }).toEqual({ action, resources: [{ 'Fn::Sub': `\${ArtifactsBucket.Arn}/${map.ResultWriter.Parameters.Prefix}/*` }] });
+    }
   });
 
   it.each(CONFIGS)('lets the backfill task read mappings and start ingest executions only (%s)', (label) => {

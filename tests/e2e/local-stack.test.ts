@@ -118,7 +118,7 @@ describe('local stack', () => {
 
   it('speaks enough of the Step Functions API for the SDK: state machines, history, name reuse', async () => {
     const { stateMachines } = await sfn.send(new ListStateMachinesCommand({}));
-    expect(stateMachines?.map((m) => m.stateMachineArn)).toEqual([stack.stateMachineArn]);
+    expect(stateMachines?.map((m) => m.stateMachineArn)).toEqual([stack.stateMachineArn, stack.backfillStateMachineArn]);
 
     const [latest] = await listExecutions();
     expect(latest!.startDate).toBeInstanceOf(Date);

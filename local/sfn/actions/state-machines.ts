@@ -1,10 +1,10 @@
-/** ListStateMachines and DescribeStateMachine: the one machine, Standard, always ACTIVE. */
+/** ListStateMachines and DescribeStateMachine: the endpoint's machines, Standard, always ACTIVE. */
 import { type SfnContext, requireMachine } from '../machine.js';
 import { seconds } from '../paging.js';
 import type { Body } from '../protocol.js';
 
-export function listStateMachines(ctx: SfnContext): unknown {
-  return { stateMachines: [{ stateMachineArn: ctx.stateMachineArn, name: ctx.stateMachineName, type: 'STANDARD', creationDate: seconds(ctx.creationDate) }] };
+export function listStateMachines(machines: readonly SfnContext[]): unknown {
+  return { stateMachines: machines.map((ctx) => ({ stateMachineArn: ctx.stateMachineArn, name: ctx.stateMachineName, type: 'STANDARD', creationDate: seconds(ctx.creationDate) })) };
 }
 
 export function describeStateMachine(ctx: SfnContext, body: Body): unknown {
