@@ -114,7 +114,7 @@ describe.each(files)('%s', (file) => {
 
   it('names in every ErrorEquals a States.* or Lambda.* error, TimeoutError, an error of src/errors.ts, or (in a DynamoDB state) a DynamoDB.*Exception', () => {
     const named = all.flatMap(([, s]) =>
-      [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals.map((name) => ({ name, resource: String(s.Resource) }))),
+      [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals.map((name) => ({ name, resource: String(s.Resource?.['Fn::Sub'] ?? s.Resource) }))),
     );
     expect(named.length).toBeGreaterThan(0);
     const allowed = ({ name, resource }: { name: string; resource: string }) =>
@@ -143,7 +143,7 @@ describe.each(files)('%s', (file) => {
     const tasks = all.filter(([, s]) => s.Type === 'Task');
     expect(tasks.length).toBeGreaterThan(0);
     // A task is a Lambda (its ARN from Fn::GetAtt) or a service integration (checked apart, below).
-    for (const [name, s] of tasks) if (!s.Resource?.['Fn::GetAtt']) expect(`${name} ${s.Resource}`).toMatch(/ arn:aws:states:::[a-z]+:[A-Za-z]+$/);
+    for (const [name, s] of tasks) if (!s.Resource?.['Fn::GetAtt']) expect(`${name} ${s.Resource?.['Fn::Sub'] ?? s.Resource}`).toMatch(/ arn:(aws|\$\{AWS::Partition\}):states:::[a-z]+:[A-Za-z]+$/);
     const lambdaTasks = tasks.filter(([, s]) => s.Resource?.['Fn::GetAtt']);
     for (const [name, s] of lambdaTasks) {
       expect([name, s.Retry?.length ?? 0]).not.toEqual([name, 0]);
@@ -184,7 +184,7 @@ describe.each(files)('%s', (file) => {
 
 describe('record-terminal.asl.yml: the terminal-failure recorder', () => {
   const definition = parseYaml(readFileSync(join(dir, 'record-terminal.asl.yml'), 'utf8')) as { StartAt: string; States: Record<string, State> };
-  const puts = Object.entries(definition.States).filter(([, s]) => s.Resource === 'arn:aws:states:::dynamodb:putItem');
+  const puts = Object.entries(definition.States).filter(([, s]) => s.Resource?.['Fn::Sub'] === PUT_ITEM['Fn::Sub']);
 
   it('writes the ingestions table with PutItem only, each under a ConditionExpression, status FAILED', () => {
     expect(puts.map(([name]) => name).sort()).toEqual(['RecordFailure', 'RecordFailureWithoutEtag']);

@@ -75,7 +75,8 @@ let before: Set<string>;
 let backfill: { executionArn: string; status?: string; output?: string; error?: string; cause?: string };
 
 beforeAll(async () => {
-  stack = await startLocalStack({ portBase: 0, retryIntervalMs: 0, payloadLimitBytes: PAYLOAD_LIMIT, log: () => undefined });
+  // No mapping cache: the router looks the prefix up before its mapping exists, and must see it at the next put.
+  stack = await startLocalStack({ portBase: 0, retryIntervalMs: 0, payloadLimitBytes: PAYLOAD_LIMIT, mappingCacheTtlSeconds: 0, log: () => undefined });
   // Before any mapping: the router sees these and starts nothing.
   await put([
     ...range(0, COUNTS.mappedBefore).map((n) => captureKey(MAPPED, n)),

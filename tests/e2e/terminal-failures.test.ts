@@ -118,7 +118,8 @@ describe('an execution stopped with StopExecution (ABORTED)', () => {
 describe('an execution that recorded its outcome itself', () => {
   it('keeps its FAILED item (RecordFailed, then IngestFailed ends the execution FAILED): the rule ran and changed nothing', async () => {
     const key = keyOf('auth/');
-    stack.receiver!.setFaults({ status: 401, count: 1 });
+    // Two 401s: UploadPart reads the secret again after the first and tries once more (a rotated token); the second is final.
+    stack.receiver!.setFaults({ status: 401, count: 2 });
     await put(stack, key);
     await stack.waitForIdle();
     const [execution] = executionsOf(stack, key);

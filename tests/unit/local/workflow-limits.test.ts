@@ -68,7 +68,7 @@ describe('a Lambda task past its serverless.yml timeout', () => {
 
   it('reads each function’s timeout and memory from serverless.yml', () => {
     const limits = readFunctionLimits(join(process.cwd(), 'serverless.yml'));
-    expect(limits.validate).toEqual({ timeoutSeconds: 300, memoryMb: 1024 });
+    expect(limits.validate).toEqual({ timeoutSeconds: 900, memoryMb: 1024 });
     expect(limits.upload).toEqual({ timeoutSeconds: 360, memoryMb: 512 });
   });
 });
