@@ -123,7 +123,7 @@ describe.each(files)('%s', (file) => {
       name === 'TimeoutError' ||
       (WORKFLOW_ERROR_NAMES as readonly string[]).includes(name) ||
       // A service integration's errors are named `DynamoDB.<exception>` ("Call DynamoDB APIs with Step Functions").
-      (/^DynamoDB\.[A-Za-z]+Exception$/.test(name) && /^arn:aws:states:::dynamodb:/.test(resource));
+      (/^DynamoDB\.[A-Za-z]+Exception$/.test(name) && /^arn:(aws|\$\{AWS::Partition\}):states:::dynamodb:/.test(resource));
     expect(named.filter((n) => !allowed(n))).toEqual([]);
   });
 
