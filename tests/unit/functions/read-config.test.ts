@@ -24,11 +24,12 @@ describe('readRouterConfig', () => {
 });
 
 describe('readValidateConfig', () => {
-  const complete = { ARTIFACTS_BUCKET: 'artifacts' };
+  const complete = { ARTIFACTS_BUCKET: 'artifacts', INGESTIONS_TABLE: 'ingestions' };
 
   it('defaults to 10 MiB / 10,000-record parts and virtual-hosted S3 addressing', () => {
     expect(readValidateConfig(complete)).toEqual({
       artifactsBucket: 'artifacts',
+      ingestionsTable: 'ingestions',
       limits: { maxBytes: 10 * 1024 * 1024, maxRecords: 10_000 },
       s3ForcePathStyle: false,
     });
@@ -41,6 +42,7 @@ describe('readValidateConfig', () => {
 
   it.each([
     ['ARTIFACTS_BUCKET missing', {}, 'validate: environment variable ARTIFACTS_BUCKET is required'],
+    ['INGESTIONS_TABLE missing (the ledger it reads first)', { ARTIFACTS_BUCKET: 'artifacts' }, 'validate: environment variable INGESTIONS_TABLE is required'],
     ['a part size of 0', { ...complete, MAX_PART_BYTES: '0' }, 'validate: environment variable MAX_PART_BYTES must be an integer'],
     ['a record limit that is not an integer', { ...complete, MAX_PART_RECORDS: '1e3.5' }, 'validate: environment variable MAX_PART_RECORDS must be an integer'],
     ['a path-style flag that is not a boolean', { ...complete, S3_FORCE_PATH_STYLE: '1' }, 'validate: environment variable S3_FORCE_PATH_STYLE must be true or false'],
