@@ -34,6 +34,15 @@ import { startLocalStack } from '../local/stack.js';
  */
 const PRICES = { transition: 0.025 / 1000, request: 0.2 / 1e6, gbSecond: { x86_64: 0.0000166667, arm64: 0.0000133334 } } as const;
 
+/**
+ * Storage requests, us-east-1, checked 2026-12-02. S3 Standard: PUT, COPY, POST, LIST $0.005 per 1,000; GET and the
+ * others $0.0004 per 1,000 (aws.amazon.com/s3/pricing, "Requests & data retrievals"). DynamoDB on-demand: $0.625
+ * per million write request units, $0.125 per million read request units (aws.amazon.com/dynamodb/pricing/on-demand);
+ * each request counted as one unit (the items here are under 1 KB written, 4 KB read; BatchGetItem as one read).
+ */
+const STORAGE = { s3Put: 0.005 / 1000, s3Get: 0.0004 / 1000, ddbWrite: 0.625 / 1e6, ddbRead: 0.125 / 1e6 } as const;
+const DDB_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
+
 const { values } = parseArgs({ options: { files: { type: 'string', default: '100' }, 'baseline-memory-mb': { type: 'string', default: '128' } } });
 const FILES = Number(values.files);
 const BASELINE_MB = Number(values['baseline-memory-mb']);
@@ -82,6 +91,9 @@ const sfn = new SFNClient({ endpoint: stack.endpoints.sfn, region: 'us-east-1', 
 const MODEL = '5a0e3c52-91d4-4f7b-8c2e-0b9d1f3a5c70';
 const BASELINE_MODEL = 'da0e3c52-91d4-4f7b-8c2e-0b9d1f3a5c70';
 await stack.putMapping('cost/endpoint/', MODEL);
+// From here to the router's re-delivery below: what the pipeline asks of S3 and DynamoDB for these files.
+stack.requests.s3.reset();
+stack.requests.dynamodb.reset();
 
 // One file at a time: each execution's durations are its own, not shared with others in flight.
 const kinds = new Map<string, FileKind>();
@@ -96,6 +108,11 @@ for (let i = 0; i < FILES; i++) {
   await stack.waitForIdle();
   if (kind !== 'rejected') baselineMs += Math.ceil(await postWholeFile(body, i));
 }
+
+// The capture PUTs are SageMaker's (the user pays them with or without this stack): left out.
+const s3Requests = stack.requests.s3.counts();
+delete s3Requests[`PUT ${stack.captureBucket}`];
+const ddbRequests = stack.requests.dynamodb.counts();
 
 // The router: one invocation per S3 event; each event delivered again, alone, and timed.
 let routerMs = 0;
@@ -213,6 +230,14 @@ function report(): void {
   const ourGbs = functions.reduce((s, fn) => s + gbs(fn, ms[fn] ?? 0), 0) / files;
   const ourRequests = functions.reduce((s, fn) => s + (inv[fn] ?? 0), 0) / files;
   const transitions = tally.transitions / files;
+  const sum = (counts: Record<string, number>, pick: (label: string) => boolean) => Object.entries(counts).reduce((n, [label, c]) => n + (pick(label) ? c : 0), 0);
+  const s3Put = sum(s3Requests, (l) => /^(PUT|POST|LIST|COPY) /.test(l)) / files;
+  const s3Get = sum(s3Requests, (l) => !/^(PUT|POST|LIST|COPY) /.test(l)) / files;
+  const ddbWrite = sum(ddbRequests, (l) => DDB_WRITES.has(l)) / files;
+  const ddbRead = sum(ddbRequests, (l) => !DDB_WRITES.has(l)) / files;
+  const storagePerFile = s3Put * STORAGE.s3Put + s3Get * STORAGE.s3Get + ddbWrite * STORAGE.ddbWrite + ddbRead * STORAGE.ddbRead;
+  // Arthur's sample reads the file once (one GET) and writes nothing.
+  const baseStoragePerFile = STORAGE.s3Get;
   const baseGbs = ((BASELINE_MB / 1024) * (baselineMs / 1000)) / files;
   const baseRequests = 1;
 
@@ -227,18 +252,20 @@ function report(): void {
     console.log(`  ${fn.padEnd(8)} ${((inv[fn] ?? 0) / files).toFixed(2)} invocations/file, ${((ms[fn] ?? 0) / Math.max(1, inv[fn] ?? 0)).toFixed(1)} ms each (local), ${(gbs(fn, ms[fn] ?? 0) / files).toFixed(5)} GB-s/file`);
   }
   console.log(`transitions per file: ${transitions.toFixed(2)} (${(tally.entered / files).toFixed(2)} states entered + ${(tally.retries / files).toFixed(2)} retries)`);
-  console.log('prices: Step Functions Standard $0.025 / 1,000 transitions (retries included); Lambda $0.20 / 1M requests, $0.0000166667 / GB-s x86, $0.0000133334 arm64');
-  console.log('        (aws.amazon.com/step-functions/pricing, aws.amazon.com/lambda/pricing; us-east-1, checked 2026-12-02; free tiers ignored)');
-  const row = (label: string, perFile: { transitions: number; gbs: number; requests: number }, scale: number) => {
-    const sfnCost = perFile.transitions * scale * PRICES.transition;
+  console.log(`storage requests per file: S3 ${s3Put.toFixed(2)} PUT/LIST + ${s3Get.toFixed(2)} GET (${Object.entries(s3Requests).map(([l, n]) => `${l.replace(/ .*/, '')} ${l.includes(stack.artifactsBucket) ? 'artifacts' : 'capture'} ${(n / files).toFixed(2)}`).join(', ')}); DynamoDB ${ddbWrite.toFixed(2)} writes + ${ddbRead.toFixed(2)} reads (${Object.entries(ddbRequests).map(([l, n]) => `${l} ${(n / files).toFixed(2)}`).join(', ')})`);
+  console.log('prices: Step Functions Standard $0.025 / 1,000 transitions (retries included); Lambda $0.20 / 1M requests, $0.0000166667 / GB-s x86, $0.0000133334 arm64;');
+  console.log('        S3 $0.005 / 1,000 PUT/LIST, $0.0004 / 1,000 GET; DynamoDB on-demand $0.625 / 1M writes, $0.125 / 1M reads');
+  console.log('        (aws.amazon.com/step-functions/pricing, /lambda/pricing, /s3/pricing, /dynamodb/pricing/on-demand; us-east-1, checked 2026-12-02; free tiers ignored)');
+  const row = (label: string, perFile: { transitions: number; gbs: number; requests: number; storage: number }, scale: number) => {
+    const sfnCost = perFile.transitions * scale * PRICES.transition + perFile.storage * scale;
     const x86 = perFile.gbs * scale * PRICES.gbSecond.x86_64 + perFile.requests * scale * PRICES.request;
     const arm = perFile.gbs * scale * PRICES.gbSecond.arm64 + perFile.requests * scale * PRICES.request;
-    return `  ${label.padEnd(34)} ${fmt(perFile.transitions * scale).padStart(11)} ${fmt(perFile.gbs * scale, 1).padStart(11)} ${fmt(perFile.requests * scale).padStart(11)}   $${(sfnCost + x86).toFixed(sfnCost + x86 < 10 ? 4 : 2).padStart(9)}   $${(sfnCost + arm).toFixed(sfnCost + arm < 10 ? 4 : 2).padStart(9)}`;
+    return `  ${label.padEnd(34)} ${fmt(perFile.transitions * scale).padStart(11)} ${fmt(perFile.gbs * scale, 1).padStart(11)} ${fmt(perFile.requests * scale).padStart(11)}   $${(sfnCost + x86).toFixed(sfnCost + x86 < 10 ? 4 : 2).padStart(9)}   $${(sfnCost + arm).toFixed(sfnCost + arm < 10 ? 4 : 2).padStart(9)}   $${(perFile.storage * scale).toFixed(perFile.storage * scale < 10 ? 4 : 2).padStart(9)}`;
   };
   for (const [scale, label] of [[1000, 'per 1,000 files'], [1e6, 'per million files']] as const) {
-    console.log(`\n${label.padEnd(36)} transitions        GB-s    requests   total x86   total arm64`);
-    console.log(row('capture-router (Standard)', { transitions, gbs: ourGbs, requests: ourRequests }, scale));
-    console.log(row(`Arthur's sample (1 Lambda/file, ${BASELINE_MB} MB)`, { transitions: 0, gbs: baseGbs, requests: baseRequests }, scale));
+    console.log(`\n${label.padEnd(36)} transitions        GB-s    requests   total x86   total arm64   (of which S3 + DynamoDB)`);
+    console.log(row('capture-router (Standard)', { transitions, gbs: ourGbs, requests: ourRequests, storage: storagePerFile }, scale));
+    console.log(row(`Arthur's sample (1 Lambda/file, ${BASELINE_MB} MB)`, { transitions: 0, gbs: baseGbs, requests: baseRequests, storage: baseStoragePerFile }, scale));
   }
   console.log(`\nbaseline: one invocation per file, billed for its duration (its 15-minute timeout bills nothing unless reached); its`);
   console.log(`duration here is the file's POST to the same receiver, without the S3 read (${(baselineMs / files).toFixed(1)} ms per file): a lower bound.`);

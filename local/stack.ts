@@ -34,6 +34,7 @@ import { backfillTaskStates, buildLocalTasks, type LocalTasks, workflowTaskState
 import { createWorkflowRunner } from './workflow-runner.js';
 import type { LocalEventBus } from './eventbridge/bus.js';
 import { startEventBridgeService } from './eventbridge/service.js';
+import type { RequestCounter } from './request-counter.js';
 
 export { CAPTURE_BUCKET } from './stack-names.js';
 
@@ -137,6 +138,8 @@ export interface LocalStack {
   endpoints: { s3: string; dynamodb: string; sfn: string; admin: string; arthur: string; console: string; lambda: string; sagemaker: string; secretsmanager: string };
   /** The capture bucket's notification rules and every delivery they made (to the router, or recorded for others). */
   s3Notifications: NotificationStore;
+  /** Requests S3 (`METHOD bucket`) and DynamoDB (by operation) received: what bench:cost prices. */
+  requests: { s3: RequestCounter; dynamodb: RequestCounter };
   /** Ready-to-paste environment for the CLI, the AWS CLI and the SDK (AWS_ENDPOINT_URL_* and the stack's names). */
   env: Record<string, string>;
   captureBucket: string;
@@ -283,7 +286,8 @@ async function assemble(options: LocalStackOptions, closers: Closers): Promise<L
   const control = await startControlPlanes(ctx, closers);
   const endpoints = { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: sfn.endpoint.url, admin: admin.url, arthur: arthurHost, console: consoleUrl, ...control, secretsmanager: secrets.service.url };
   const machines = { stateMachineArn: sfn.stateMachineArn, backfillStateMachineArn: sfn.backfillStateMachineArn! };
-  return stackApi({ ctx, endpoints, machines, sfn: sfn.endpoint, eventBus, receiver, router, tasks, closers, s3Notifications: s3.notifications, secretsManager: secrets.service });
+  const requests = { s3: s3.requests, dynamodb: dynamodb.requests };
+  return stackApi({ ctx, endpoints, machines, sfn: sfn.endpoint, eventBus, receiver, router, tasks, closers, s3Notifications: s3.notifications, secretsManager: secrets.service, requests });
 }
 
 /**
@@ -384,6 +388,7 @@ function stackApi(parts: {
   closers: Closers;
   s3Notifications: NotificationStore;
   secretsManager: LocalSecretsManager;
+  requests: LocalStack['requests'];
 }): LocalStack {
   const { ctx, endpoints, sfn, router, closers } = parts;
   const { stateMachineArn, backfillStateMachineArn } = parts.machines;
@@ -408,6 +413,7 @@ function stackApi(parts: {
     routed: router.routed,
     notifications: router.notifications,
     s3Notifications: parts.s3Notifications,
+    requests: parts.requests,
     deliver: (event) => invoker.invoke(event),
     redriveDlq: async () => invoker.redrive(),
     putMapping: (prefix, modelId, extra = {}) => mappingStore.putMapping({ ...extra, prefix, modelId }),

@@ -9,6 +9,7 @@ import type { Closers } from '../closers.js';
 import { ignoreExisting } from '../ignore-existing.js';
 import { closeServer, listen, LOOPBACK } from '../net.js';
 import { createTables } from '../table-definitions.js';
+import { countRequests, dynamoDbRequestLabel, type RequestCounter } from '../request-counter.js';
 
 export interface DynamoDbServiceOptions {
   port: number;
@@ -25,12 +26,15 @@ export interface DynamoDbServiceOptions {
 export interface DynamoDbService {
   endpoint: string;
   client: DynamoDBClient;
+  /** Requests received, by operation. */
+  requests: RequestCounter;
 }
 
 export async function startDynamoDbService(options: DynamoDbServiceOptions, closers: Closers): Promise<DynamoDbService> {
   const path = options.dataDir ? join(options.dataDir, 'dynamodb') : undefined;
   if (path) mkdirSync(path, { recursive: true });
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
+  const requests = countRequests(server, dynamoDbRequestLabel);
   const port = await listen(server, options.port);
   closers.add(() => closeServer(server));
   const endpoint = `http://${LOOPBACK}:${port}`;
@@ -41,7 +45,7 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions, clos
   for (const [logicalId, tableName] of Object.entries(options.tables)) {
     await ignoreExisting(() => createTables(client, options.serverlessYml, { [logicalId]: tableName }), ['ResourceInUseException']);
   }
-  return { endpoint, client };
+  return { endpoint, client, requests };
 }
 
 function injectFaults(client: DynamoDBClient, fault: (commandName: string) => Error | undefined): void {

@@ -18,6 +18,7 @@ import { makePutsAtomic } from './atomic-put.js';
 import { bucketWideRule } from '../../src/onboarding/notification-rules.js';
 import { createNotificationStore, installNotificationConfiguration, type NotificationStore } from './notification-configuration.js';
 import { asRealS3Record } from './notifications.js';
+import { countRequests, type RequestCounter, s3RequestLabel } from '../request-counter.js';
 
 export interface S3ServiceOptions {
   port: number;
@@ -40,6 +41,8 @@ export interface S3Service {
   notifications: NotificationStore;
   /** Calls `listener` with each event the rules send the router, until close. */
   onCapture(listener: (event: S3Event) => void): void;
+  /** Requests received, as `METHOD bucket` (LIST for a listing). */
+  requests: RequestCounter;
 }
 
 export async function startS3Service(options: S3ServiceOptions, closers: Closers): Promise<S3Service> {
@@ -58,6 +61,7 @@ export async function startS3Service(options: S3ServiceOptions, closers: Closers
     await s3rver.close();
     if (!options.dataDir) rmSync(directory, { recursive: true, force: true });
   });
+  const requests = countRequests((s3rver as unknown as { httpServer: Server }).httpServer, s3RequestLabel);
   const endpoint = `http://${LOOPBACK}:${port}`;
   const client = localS3Client(endpoint);
   closers.add(() => client.destroy());
@@ -69,6 +73,7 @@ export async function startS3Service(options: S3ServiceOptions, closers: Closers
     endpoint,
     client,
     notifications,
+    requests,
     onCapture(listener) {
       let closed = false;
       notifications.setTarget(options.routerArn, (event) => {
