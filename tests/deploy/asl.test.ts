@@ -96,6 +96,17 @@ describe('ingest.asl.yml: what an execution costs and where it ends', () => {
     }
   });
 
+  it('waits out Lambda throttling (TooManyRequestsException) for over 20 minutes in both Lambda tasks, apart from the other Lambda errors', () => {
+    type Retrier = { ErrorEquals: string[]; IntervalSeconds: number; MaxAttempts: number; BackoffRate: number; MaxDelaySeconds?: number };
+    const budget = (r: Retrier) => Array.from({ length: r.MaxAttempts }, (_, i) => Math.min(r.IntervalSeconds * r.BackoffRate ** i, r.MaxDelaySeconds ?? Infinity)).reduce((a, b) => a + b, 0);
+    for (const state of [top.ValidateCapture, top.UploadParts.ItemProcessor.States.UploadPart]) {
+      const throttled = (state.Retry as Retrier[]).filter((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'));
+      expect(throttled).toHaveLength(1);
+      expect(throttled[0]!.ErrorEquals).toEqual(['Lambda.TooManyRequestsException']);
+      expect(budget(throttled[0]!)).toBeGreaterThan(20 * 60);
+    }
+  });
+
   it('keeps the failed file\'s error for the console: IngestFailed takes the caught Error and Cause', () => {
     expect(top.IngestFailed).toEqual({ Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' });
     expect(top.CaptureRejected).toMatchObject({ Type: 'Fail', Error: 'CaptureRejectedError' });
