@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer';
-import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 
@@ -28,10 +28,27 @@ export class LineSplitter {
     return this.lineNo;
   }
 
+  /**
+   * The chunk is searched as it came, never joined to the previous rest: `rest + chunk` is a rope that the first
+   * search copies into one flat string, 1 MiB more per chunk to allocate, copy and collect (a twentieth of the
+   * whole check). Only the line that spans the two is joined.
+   */
   push(chunk: string | Buffer): void {
-    const text = this.rest + (typeof chunk === 'string' ? chunk : this.decode(chunk));
+    const text = typeof chunk === 'string' ? chunk : this.decode(chunk);
+    let nl = text.indexOf('\n');
     let start = 0;
-    for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
+    if (this.rest.length > 0) {
+      if (nl === -1) {
+        this.rest += text;
+        return;
+      }
+      const line = this.rest + text.slice(0, nl);
+      this.rest = '';
+      this.emit(line, 0, line.length);
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    for (; nl !== -1; nl = text.indexOf('\n', start)) {
       this.emit(text, start, nl);
       start = nl + 1;
     }
@@ -70,10 +87,43 @@ export class LineSplitter {
 /** A capture source: a file path or any readable byte stream (an S3 body, stdin, an HTTP request). */
 export type CaptureSource = string | Readable | NodeJS.ReadableStream | AsyncIterable<Buffer | string>;
 
-/** Opens a source as an async iterable of chunks, reading files in 1 MiB chunks. */
+/** Opens a source as an async iterable of chunks, reading files in 1 MiB chunks (`fileChunks`). */
 export function openSource(source: CaptureSource): AsyncIterable<Buffer | string> {
-  if (typeof source === 'string') return createReadStream(source, { highWaterMark: 1 << 20 });
+  if (typeof source === 'string') return fileChunks(source);
   return source as AsyncIterable<Buffer | string>;
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * A file's bytes in 1 MiB chunks, read into two buffers in turn: the next read runs while the reader handles the
+ * current chunk, and no chunk is a fresh 1 MiB allocation (a read stream's are: page faults and collector work
+ * for every MiB). A chunk is valid only until the loop asks for the next one — how LineSplitter reads (it decodes
+ * each chunk before taking another); a reader that keeps chunks needs a stream. A path is opened and closed here;
+ * a handle is left open.
+ * @example for await (const chunk of fileChunks('captures.jsonl')) splitter.push(chunk);
+ */
+export async function* fileChunks(file: string | FileHandle): AsyncGenerator<Buffer, void, undefined> {
+  const handle = typeof file === 'string' ? await open(file, 'r') : file;
+  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let turn = 0;
+  let position = 0;
+  let next = handle.read(buffers[0], 0, CHUNK, position);
+  try {
+    for (;;) {
+      const { bytesRead } = await next;
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      const chunk = buffers[turn].subarray(0, bytesRead);
+      turn ^= 1;
+      next = handle.read(buffers[turn], 0, CHUNK, position);
+      yield chunk;
+    }
+  } finally {
+    // A reader that stopped early leaves one read in flight: it settles before the handle closes.
+    await next.catch(() => undefined);
+    if (typeof file === 'string') await handle.close();
+  }
 }
 
 /**

@@ -27,7 +27,7 @@ export class FingerprintSet {
   private slots: Uint32Array;
   private mask: number;
   private count = 0;
-  /** The fingerprints of one record's suffixed IDs, checked before any is added; reused across records. */
+  /** The slots and fingerprints of one record's suffixed IDs, all checked before any is added; reused across records. */
   private scratch = new Uint32Array(64);
 
   constructor(initialCapacity = 1024) {
@@ -74,18 +74,23 @@ export class FingerprintSet {
     }
     const a0 = Math.imul(baseA ^ 95, 0x01000193); // '_'
     const b0 = Math.imul(baseB ^ 95, 0x5bd1e995);
-    if (this.scratch.length < count * 2) this.scratch = new Uint32Array(Math.max(count * 2, this.scratch.length * 2));
-    const fingerprints = this.scratch;
+    // Room for all of them first, so that the slots found below stay where they are until filled.
+    while ((this.count + count) * 4 > (this.mask + 1) * 3) this.grow();
+    if (this.scratch.length < count * 3) this.scratch = new Uint32Array(Math.max(count * 3, this.scratch.length * 2));
+    const found = this.scratch;
     for (let i = 0; i < count; i++) {
       suffixHash(a0, b0, i);
       const slot = this.find(h1, h2);
       if (this.slots[slot * 3 + 1] !== 0) return { id: `${base}_${i}`, line: this.slots[slot * 3 + 2] };
-      fingerprints[2 * i] = h1;
-      fingerprints[2 * i + 1] = h2;
+      found[3 * i] = slot;
+      found[3 * i + 1] = h1;
+      found[3 * i + 2] = h2;
     }
     for (let i = 0; i < count; i++) {
-      const slot = this.find(fingerprints[2 * i], fingerprints[2 * i + 1]);
-      if (this.slots[slot * 3 + 1] === 0) this.fill(slot, fingerprints[2 * i], fingerprints[2 * i + 1], line);
+      let slot = found[3 * i];
+      // An earlier ID of this record may have taken the slot this one found empty: probe on from there.
+      if (this.slots[slot * 3 + 1] !== 0) slot = this.find(found[3 * i + 1], found[3 * i + 2]);
+      if (this.slots[slot * 3 + 1] === 0) this.fill(slot, found[3 * i + 1], found[3 * i + 2], line);
     }
     return undefined;
   }
@@ -155,6 +160,10 @@ function hash(s: string): void {
 
 /** The fingerprint of `{base}_{i}` from the lanes' state after `{base}_`. */
 function suffixHash(a: number, b: number, i: number): void {
+  if (i < 10) {
+    finish(Math.imul(a ^ (48 + i), 0x01000193), Math.imul(b ^ (48 + i), 0x5bd1e995));
+    return;
+  }
   // The decimal digits of i, most significant first, without building String(i).
   let scale = 1;
   while (scale * 10 <= i) scale *= 10;
