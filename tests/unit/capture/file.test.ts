@@ -66,12 +66,14 @@ describe('reading a file line by line', () => {
       writeFileSync(file, bytes);
       const seen: Buffer[] = [];
       for await (const chunk of fileChunks(file)) seen.push(Buffer.from(chunk));
-      expect(seen.map((c) => c.length)).toEqual([1 << 20, 1 << 20, bytes.length - 2 * (1 << 20)]);
+      // Equal chunks of at most 1 MiB but the last, each a copy of its stretch of the file (two buffers take turns).
+      expect(seen.length).toBeGreaterThanOrEqual(3);
+      expect(seen.slice(0, -1).every((c) => c.length === seen[0]!.length && c.length <= 1 << 20)).toBe(true);
       expect(Buffer.concat(seen).equals(bytes)).toBe(true);
       const handle = await open(file, 'r');
       try {
         for await (const chunk of fileChunks(handle)) {
-          expect(chunk.length).toBe(1 << 20);
+          expect(chunk.equals(bytes.subarray(0, chunk.length))).toBe(true);
           break;
         }
         // Still open: the caller closes it.
