@@ -85,8 +85,17 @@ function safeRead(path: string): string {
 }
 
 // The shared baseline prints `rssMB` (current, not peak) and no CPU time.
-interface Run { MBps: number; records: number; inferences: number; s: number; cpuS?: number; peakRssMB?: number; rssMB?: number }
-const measure = async (script: string, args: string[] = []): Promise<Run> => JSON.parse((await exec(process.execPath, [script, ...args, file], { maxBuffer: 1 << 20 })).stdout);
+interface Run { MBps: number; records: number; inferences: number; s: number; cpuS?: number; peakRssMB?: number; rssMB?: number; wholeMBps?: number }
+/**
+ * A script's own figures (it times itself from inside, after node started), and with /usr/bin/time also its MB/s
+ * as a whole process, node's start included: the like-for-like figure beside the CLI's.
+ */
+const measure = async (script: string, args: string[] = []): Promise<Run> => {
+  if (!TIME) return JSON.parse((await exec(process.execPath, [script, ...args, file], { maxBuffer: 1 << 20 })).stdout) as Run;
+  const { stdout, stderr } = await exec(TIME, ['-f', '%e', process.execPath, script, ...args, file], { maxBuffer: 1 << 20 });
+  const run = JSON.parse(stdout) as Run;
+  return { ...run, wholeMBps: +(statSync(file).size / 1048576 / Number(stderr.trim().split('\n').at(-1))).toFixed(1) };
+};
 
 // The workplace's reference baseline, when this checkout sits beside it (a user's clone has only bench/parse-limit.mjs).
 const shared = new URL('../../shared/tools/parse-limit.mjs', import.meta.url);
@@ -148,6 +157,17 @@ for (const [base, baseName] of baselines) {
   console.log(ratio('validator', results.validator, base, baseName));
   console.log(ratio('CLI validate', results.cliHuman, base, baseName));
   console.log(ratio('CLI --json', results.cliJson, base, baseName));
+}
+// The limits time themselves from inside; timed from outside like the CLI (node's own start, ~0.1 s, included):
+const whole = (xs: Run[]): Run[] => xs.map((r) => ({ ...r, MBps: r.wholeMBps ?? Number.NaN }));
+if (results.limit.every((r) => r.wholeMBps !== undefined)) {
+  console.log(`like for like, every one a whole process: bench/parse-limit.mjs ${median(results.limit.map((r) => r.wholeMBps!)).toFixed(1)} MB/s (runs ${fmt(results.limit.map((r) => r.wholeMBps!), 1)})`);
+  console.log(ratio('CLI validate', results.cliHuman, whole(results.limit), 'bench/parse-limit.mjs as a process'));
+  console.log(ratio('CLI --json', results.cliJson, whole(results.limit), 'bench/parse-limit.mjs as a process'));
+  if (results.shared.length > 0 && results.shared.every((r) => r.wholeMBps !== undefined)) {
+    console.log(ratio('CLI validate', results.cliHuman, whole(results.shared), 'the shared limit as a process'));
+    console.log(ratio('CLI --json', results.cliJson, whole(results.shared), 'the shared limit as a process'));
+  }
 }
 console.log(`  peak RSS     : validator ${peakOf(results.validator)} MB, CLI validate ${peakOf(results.cliHuman)} MB, CLI --json ${peakOf(results.cliJson)} MB (the highest of the runs)`);
 if (v.inferences !== results.limit[0]!.inferences) {
