@@ -4,7 +4,11 @@
  * Beside the in-process validator, the CLI as a user runs it: `capture-router validate FILE` and `--json`, each a
  * whole process timed from outside (/usr/bin/time -f '%e %M' where present, else the child's VmHWM polled from
  * /proc), its output to /dev/null.
- * Prints figures; never passes or fails on time. Options: --mb N (file size, default 200), --runs N (default 3).
+ * Every run measures all of them one after another, so each ratio is taken within one run (the same minute of a
+ * shared machine's noise) and the median of those per-run ratios is reported, with each run's figure beside it.
+ * Prints figures; never passes or fails on time. Options: --mb N (file size, default 200), --runs N (default 3),
+ * --mix KIND,… (draw only those kinds), --file PATH (measure that file instead, e.g. one written by
+ * `../shared/tools/gen-captures.mjs --out /tmp/captures.jsonl --mb 200`).
  */
 import { build } from 'esbuild';
 import { execFile, spawn } from 'node:child_process';
@@ -15,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { writeCaptureFile, DEFAULT_MIX, type Kind } from '../local/capture-generator.js';
 
 const exec = promisify(execFile);
-const { values } = parseArgs({ options: { mb: { type: 'string', default: '200' }, runs: { type: 'string', default: '3' }, mix: { type: 'string' } } });
+const { values } = parseArgs({ options: { mb: { type: 'string', default: '200' }, runs: { type: 'string', default: '3' }, mix: { type: 'string' }, file: { type: 'string' } } });
 // --mix csv,json1,… draws uniformly from those kinds instead of the default weighted mix.
 const mix = values.mix ? (values.mix.split(',') as Kind[]) : DEFAULT_MIX;
 const mb = Number(values.mb);
@@ -23,7 +27,8 @@ const runs = Number(values.runs);
 const dir = '.bench';
 mkdirSync(dir, { recursive: true });
 
-const file = join(dir, `captures-${mb}mb-seed7${values.mix ? `-${mix.join('-')}` : ''}.jsonl`);
+const file = values.file ?? join(dir, `captures-${mb}mb-seed7${values.mix ? `-${mix.join('-')}` : ''}.jsonl`);
+if (values.file !== undefined && !existsSync(file)) throw new Error(`--file ${file}: no such file`);
 if (!existsSync(file)) {
   process.stdout.write(`generating ${file} (seeded mix: ${[...new Set(mix)].join(', ')}) … `);
   const written = await writeCaptureFile(file, { bytes: mb * 1024 * 1024, seed: 7, mix });
@@ -80,8 +85,17 @@ function safeRead(path: string): string {
 }
 
 // The shared baseline prints `rssMB` (current, not peak) and no CPU time.
-interface Run { MBps: number; records: number; inferences: number; s: number; cpuS?: number; peakRssMB?: number; rssMB?: number }
-const measure = async (script: string, args: string[] = []): Promise<Run> => JSON.parse((await exec(process.execPath, [script, ...args, file], { maxBuffer: 1 << 20 })).stdout);
+interface Run { MBps: number; records: number; inferences: number; s: number; cpuS?: number; peakRssMB?: number; rssMB?: number; wholeMBps?: number }
+/**
+ * A script's own figures (it times itself from inside, after node started), and with /usr/bin/time also its MB/s
+ * as a whole process, node's start included: the like-for-like figure beside the CLI's.
+ */
+const measure = async (script: string, args: string[] = []): Promise<Run> => {
+  if (!TIME) return JSON.parse((await exec(process.execPath, [script, ...args, file], { maxBuffer: 1 << 20 })).stdout) as Run;
+  const { stdout, stderr } = await exec(TIME, ['-f', '%e', process.execPath, script, ...args, file], { maxBuffer: 1 << 20 });
+  const run = JSON.parse(stdout) as Run;
+  return { ...run, wholeMBps: +(statSync(file).size / 1048576 / Number(stderr.trim().split('\n').at(-1))).toFixed(1) };
+};
 
 // The workplace's reference baseline, when this checkout sits beside it (a user's clone has only bench/parse-limit.mjs).
 const shared = new URL('../../shared/tools/parse-limit.mjs', import.meta.url);
@@ -103,31 +117,59 @@ for (let i = 0; i < runs; i++) {
   results.cliHuman.push(await measureCli([]));
   results.cliJson.push(await measureCli(['--json']));
 }
-const best = (xs: Run[]) => xs.reduce((a, b) => (b.MBps > a.MBps ? b : a));
-const leastCpu = (xs: Run[]) => Math.min(...xs.map((r) => r.cpuS ?? Infinity));
-const v = best(results.validator);
-const l = best(results.limit);
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const cpuOf = (xs: Run[]) => xs.map((r) => r.cpuS ?? Number.NaN);
+const peakOf = (xs: Run[]) => Math.max(...xs.map((r) => r.peakRssMB ?? r.rssMB ?? 0));
+/** Run i's MB/s over the baseline's in the same run i: the ratios of that run's noise, not of the best minutes. */
+const ratios = (xs: Run[], base: Run[]) => xs.map((r, i) => r.MBps / base[i]!.MBps);
 const sizeMB = statSync(file).size / 1048576;
-const line = (name: string, xs: Run[]) =>
-  `  ${name.padEnd(12)}: ${best(xs).MBps.toFixed(1)} MB/s  ${Number.isFinite(leastCpu(xs)) ? `CPU ${leastCpu(xs).toFixed(2)} s  ` : ''}` +
-  `${xs[0]!.peakRssMB !== undefined ? 'peak ' : ''}RSS ${Math.max(...xs.map((r) => r.peakRssMB ?? r.rssMB ?? 0))} MB   (runs: ${xs.map((r) => r.MBps).join(', ')})`;
-console.log(`\nfile: ${file} (${sizeMB.toFixed(0)} MB, ${v.records} records, ${v.inferences} inferences); best of ${runs} runs each, node ${process.version}`);
-console.log(line('parse limit', results.limit));
+const v = results.validator[0]!;
+const fmt = (xs: number[], digits = 2) => xs.map((x) => x.toFixed(digits)).join(' / ');
+const line = (name: string, xs: Run[]) => {
+  const cpu = cpuOf(xs);
+  return (
+    `  ${name.padEnd(13)}: ${median(xs.map((r) => r.MBps)).toFixed(1)} MB/s median (runs ${fmt(xs.map((r) => r.MBps), 1)})` +
+    `${cpu.every(Number.isFinite) ? `, CPU ${median(cpu).toFixed(2)} s` : ''}, ${xs[0]!.peakRssMB !== undefined ? 'peak ' : ''}RSS ${peakOf(xs)} MB`
+  );
+};
+const ratio = (name: string, xs: Run[], base: Run[], baseName: string) => {
+  const r = ratios(xs, base);
+  const cpu = xs.map((x, i) => (base[i]!.cpuS ?? Number.NaN) / (x.cpuS ?? Number.NaN));
+  return `  ${name.padEnd(13)}: ${median(r).toFixed(2)}× ${baseName} (runs ${fmt(r)})${cpu.every(Number.isFinite) ? `, ${median(cpu).toFixed(2)}× by CPU time` : ''}`;
+};
+console.log(`\nfile: ${file} (${sizeMB.toFixed(0)} MB, ${v.records} records, ${v.inferences} inferences); ${runs} runs, each measuring all in turn; node ${process.version}`);
+console.log(`${line('parse limit', results.limit)}   ← bench/parse-limit.mjs`);
 if (results.shared.length > 0) console.log(`${line('shared limit', results.shared)}   ← ../shared/tools/parse-limit.mjs inner`);
-else if (hasShared) console.log('  shared limit: cannot read this mix (../shared/tools/parse-limit.mjs parses a JSON Lines payload as one JSON text)');
-console.log(line('validator', results.validator));
-console.log(`  ratio       : ${(v.MBps / l.MBps).toFixed(2)} of the parse limit by wall time, ${(leastCpu(results.limit) / leastCpu(results.validator)).toFixed(2)} by CPU time (target ≥ 0.80); validator peak RSS target ≤ 160 MB`);
-if (results.shared.length > 0) {
-  console.log(`  vs shared   : ${(v.MBps / best(results.shared).MBps).toFixed(2)} of ../shared/tools/parse-limit.mjs by wall time`);
+else if (hasShared) console.log('  shared limit : cannot read this mix (../shared/tools/parse-limit.mjs parses a JSON Lines payload as one JSON text)');
+console.log(`${line('validator', results.validator)}   ← in-process, after its module loaded`);
+console.log(`  CLI, whole processes (${TIME ? '/usr/bin/time' : 'VmHWM from /proc'}; output to /dev/null), node start and module loading included:`);
+console.log(line('validate', results.cliHuman));
+console.log(line('--json', results.cliJson));
+// The limits time themselves from inside (no node start); the CLI is timed from outside: the ratio counts its start against it.
+console.log('ratios, median of the per-run ratios (target ≥ 0.80; peak RSS target ≤ 160 MB):');
+const baselines: Array<[Run[], string]> = [[results.limit, 'bench/parse-limit.mjs']];
+if (results.shared.length > 0) baselines.push([results.shared, 'the shared limit']);
+for (const [base, baseName] of baselines) {
+  console.log(ratio('validator', results.validator, base, baseName));
+  console.log(ratio('CLI validate', results.cliHuman, base, baseName));
+  console.log(ratio('CLI --json', results.cliJson, base, baseName));
 }
-console.log(`  CLI, whole process (${TIME ? '/usr/bin/time' : 'VmHWM from /proc'}; output to /dev/null):`);
-console.log(line('  validate', results.cliHuman));
-console.log(line('  --json', results.cliJson));
-for (const [name, xs] of [['validate', results.cliHuman], ['--json', results.cliJson]] as const) {
-  const vsShared = results.shared.length > 0 ? `, ${(best(xs).MBps / best(results.shared).MBps).toFixed(2)} of the shared limit` : '';
-  const byCpu = Number.isFinite(leastCpu(xs)) ? `, ${(leastCpu(results.limit) / leastCpu(xs)).toFixed(2)} by CPU time (whole process)` : '';
-  console.log(`  CLI ${name.padEnd(9)}: ${(best(xs).MBps / l.MBps).toFixed(2)} of the parse limit${vsShared} by wall time${byCpu} (target ≥ 0.80); peak RSS ${Math.max(...xs.map((r) => r.peakRssMB ?? 0))} MB (target ≤ 160 MB)`);
+// The limits time themselves from inside; timed from outside like the CLI (node's own start, ~0.1 s, included):
+const whole = (xs: Run[]): Run[] => xs.map((r) => ({ ...r, MBps: r.wholeMBps ?? Number.NaN }));
+if (results.limit.every((r) => r.wholeMBps !== undefined)) {
+  console.log(`like for like, every one a whole process: bench/parse-limit.mjs ${median(results.limit.map((r) => r.wholeMBps!)).toFixed(1)} MB/s (runs ${fmt(results.limit.map((r) => r.wholeMBps!), 1)})`);
+  console.log(ratio('CLI validate', results.cliHuman, whole(results.limit), 'bench/parse-limit.mjs as a process'));
+  console.log(ratio('CLI --json', results.cliJson, whole(results.limit), 'bench/parse-limit.mjs as a process'));
+  if (results.shared.length > 0 && results.shared.every((r) => r.wholeMBps !== undefined)) {
+    console.log(ratio('CLI validate', results.cliHuman, whole(results.shared), 'the shared limit as a process'));
+    console.log(ratio('CLI --json', results.cliJson, whole(results.shared), 'the shared limit as a process'));
+  }
 }
-if (v.inferences !== l.inferences) {
-  console.log(`  note: inferences ${v.inferences} (validator) vs ${l.inferences} (limit): the limit counts CSV rows by newlines, so a newline inside a quoted field counts twice there`);
+console.log(`  peak RSS     : validator ${peakOf(results.validator)} MB, CLI validate ${peakOf(results.cliHuman)} MB, CLI --json ${peakOf(results.cliJson)} MB (the highest of the runs)`);
+if (v.inferences !== results.limit[0]!.inferences) {
+  console.log(`  note: inferences ${v.inferences} (validator) vs ${results.limit[0]!.inferences} (limit): the limit counts CSV rows by newlines, so a newline inside a quoted field counts twice there`);
 }

@@ -1,11 +1,12 @@
-import { closeSync, createWriteStream, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { CaptureNormalizer, checkCaptureFile, detectFileKind, FindingGroups, formatGroup, type FileReport, type ValidateOptions } from '../src/capture/index.js';
+import { CaptureNormalizer, checkCaptureFile, detectFileKind, fileChunks, FindingGroups, formatGroup, type FileReport, type ValidateOptions } from '../src/capture/index.js';
 import { UsageError, type Io } from './io.js';
+import { PartnerIdText } from './partner-id-text.js';
 import { validateLabelFile } from './validate-ground-truth.js';
 import { takeVariadic } from './variadic.js';
 
@@ -83,10 +84,10 @@ export async function runValidate(argv: string[], io: Io): Promise<number> {
     // The human summary keeps only what it prints: error groups, no partner ID and no error list. --json writes
     // the partner IDs as JSON text as they come, never as an array of strings.
     const groups = new FindingGroups();
-    const ids = new JsonStringList(io.write ? tmpdir() : undefined);
-    const options: ValidateOptions = parsed.values.json ? { collectPartnerIds: true, onPartnerIds: (batch) => ids.add(batch) } : { maxErrors: 0, onError: (e) => groups.add(e) };
+    const ids = new PartnerIdText(io.write ? tmpdir() : undefined);
+    const options: ValidateOptions = parsed.values.json ? { collectPartnerIds: true, onPartnerIds: (base, count) => ids.add(base, count) } : { maxErrors: 0, onError: (e) => groups.add(e) };
     try {
-      report = outDir === undefined ? await checkCaptureFile(handle.createReadStream({ highWaterMark: 1 << 20 }), options) : await normalizeTo(handle, file, outDir, options);
+      report = outDir === undefined ? await checkCaptureFile(fileChunks(handle), options) : await normalizeTo(handle, file, outDir, options);
     } catch (err) {
       ids.dispose();
       io.err(`capture-router: cannot read ${file}: ${describeIoError(err)}`);
@@ -171,67 +172,8 @@ function describeIoError(err: unknown): string {
   }
 }
 
-/**
- * Strings kept as the JSON text of an array's elements, a few thousand per piece: 700,000 partner IDs take their ~27 MB of
- * text instead of an array of strings (each with its own header) and one more copy when the line is built. Given a
- * directory, the pieces go to a temporary file there as they fill (the page cache, not the process, holds them).
- */
-class JsonStringList {
-  private readonly chunks: Buffer[] = [];
-  /** IDs not yet turned into text: one JSON.stringify per few thousand (its fast path), not one per record. */
-  private batch: string[] = [];
-  private empty = true;
-  private spill?: { path: string; fd: number };
-
-  constructor(private readonly spillDir?: string) {}
-
-  add(values: readonly string[]): void {
-    for (const value of values) this.batch.push(value);
-    if (this.batch.length >= 4096) this.flush();
-  }
-
-  /** Hands every piece, in order, to `write`; then forgets them (and removes the temporary file). */
-  drain(write: (piece: Buffer) => void): void {
-    this.flush();
-    if (this.spill) {
-      // A fresh buffer per read: stdout may still hold the previous one (a pipe is written asynchronously).
-      for (let at = 0; ; ) {
-        const piece = Buffer.allocUnsafe(1 << 20);
-        const n = readSync(this.spill.fd, piece, 0, piece.length, at);
-        if (n === 0) break;
-        write(piece.subarray(0, n));
-        at += n;
-      }
-      this.dispose();
-    }
-    for (const chunk of this.chunks.splice(0)) write(chunk);
-  }
-
-  dispose(): void {
-    if (!this.spill) return;
-    closeSync(this.spill.fd);
-    rmSync(dirname(this.spill.path), { recursive: true, force: true });
-    this.spill = undefined;
-  }
-
-  private flush(): void {
-    if (this.batch.length === 0) return;
-    const text = JSON.stringify(this.batch);
-    this.batch = [];
-    // `["a","b"]` less its brackets, after a comma unless it is the first piece.
-    const chunk = Buffer.from(this.empty ? text.slice(1, -1) : `,${text.slice(1, -1)}`, 'utf8');
-    this.empty = false;
-    if (this.spillDir === undefined) return void this.chunks.push(chunk);
-    if (!this.spill) {
-      const path = join(mkdtempSync(join(this.spillDir, 'capture-router-ids-')), 'ids.json');
-      this.spill = { path, fd: openSync(path, 'w+', 0o600) };
-    }
-    writeSync(this.spill.fd, chunk);
-  }
-}
-
 /** The contract's line, `{file, valid, records, inferences, partnerInferenceIds, errors, normalized, kind}`, as JSON.stringify writes it. */
-function printJson(io: Io, file: string, report: FileReport, ids: JsonStringList): void {
+function printJson(io: Io, file: string, report: FileReport, ids: PartnerIdText): void {
   const head = `${JSON.stringify({ file, valid: report.valid, records: report.records, inferences: report.inferences }).slice(0, -1)},"partnerInferenceIds":[`;
   const tail = `],"errors":${JSON.stringify(report.errors)},"normalized":${report.normalized},"kind":"capture"}`;
   const write = io.write;

@@ -8,10 +8,11 @@ export interface ValidateOptions {
   /** Stop recording errors after this many (counts stay exact). Default: all of them. */
   maxErrors?: number;
   /**
-   * Called with each valid record's partner IDs instead of keeping them in the report: a caller that writes them
-   * out as they come (the CLI's `--json`) holds them as its text, not as hundreds of thousands of strings.
+   * Called with each valid record's partner ID base and inference count instead of keeping its IDs in the report
+   * (they are `base` for one inference, else `base_0` … `base_{count-1}`): a caller that writes them out as they
+   * come (the CLI's `--json`) holds them as its text, never as hundreds of thousands of strings.
    */
-  onPartnerIds?: (ids: readonly string[]) => void;
+  onPartnerIds?: (base: string, count: number) => void;
   /** Called with every rejected record's error, also those past maxErrors (the CLI groups them by code). */
   onError?: (error: CaptureError) => void;
 }
@@ -39,7 +40,7 @@ export class FileTally {
     if (result.ok) {
       this.inferences += result.inferences;
       if (result.normalized) this.normalized = true;
-      if (this.options.onPartnerIds) this.options.onPartnerIds(result.partnerInferenceIds);
+      if (this.options.onPartnerIds) this.options.onPartnerIds(result.partnerInferenceId, result.inferences);
       else if (this.partnerInferenceIds) for (const id of result.partnerInferenceIds) this.partnerInferenceIds.push(id);
       return;
     }

@@ -1,5 +1,5 @@
 export * from './types.js';
-export { forEachLine, LineSplitter, openSource, type CaptureSource, type LineHandler } from './lines.js';
+export { fileChunks, forEachLine, LineSplitter, openSource, type CaptureSource, type LineHandler } from './lines.js';
 export { CaptureChecker, isIsoInstant, type CheckOptions } from './record.js';
 export { checkCaptureFile, FileTally, isBlank, type ValidateOptions } from './check-file.js';
 export { CaptureNormalizer, type NormalizeOptions } from './normalize.js';

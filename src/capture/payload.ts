@@ -28,9 +28,17 @@ const KIND_OF_MEDIA_TYPE: Record<string, PayloadKind> = {
  * @example parseContentType('text/csv; charset=UTF-8') // { mediaType: 'text/csv', charset: 'utf-8', kind: 'csv' }
  */
 export function parseContentType(value: string): ContentType {
-  // A file holds a handful of distinct content types, repeated on every record, most often the same one as the
-  // record before: one string comparison, then one Map lookup.
+  // A file holds a handful of distinct content types, repeated on every record, most often the same pair as the
+  // record before (input's, then output's): a string comparison with each of the last two, then one Map lookup.
   if (value === lastValue) return lastType;
+  if (value === otherValue) {
+    const type = otherType;
+    otherValue = lastValue;
+    otherType = lastType;
+    lastValue = value;
+    lastType = type;
+    return type;
+  }
   let cached = contentTypes.get(value);
   if (cached === undefined) {
     const parsed = parseContentTypeUncached(value);
@@ -39,6 +47,8 @@ export function parseContentType(value: string): ContentType {
     if (contentTypes.size > 1000) contentTypes.clear();
     contentTypes.set(value, cached);
   }
+  otherValue = lastValue;
+  otherType = lastType;
   lastValue = value;
   lastType = cached;
   return cached;
@@ -47,6 +57,8 @@ export function parseContentType(value: string): ContentType {
 const contentTypes = new Map<string, ContentType>();
 let lastValue: string | undefined;
 let lastType: ContentType = { mediaType: '' };
+let otherValue: string | undefined;
+let otherType: ContentType = lastType;
 
 function parseContentTypeUncached(value: string): ContentType {
   const [type, ...params] = value.split(';');

@@ -2,7 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { text as readAll } from 'node:stream/consumers';
-import { CaptureNormalizer, forEachLine, PartSplitter, checkCaptureFile, type PartBody } from '../../../src/capture/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CaptureNormalizer, fileChunks, forEachLine, PartSplitter, checkCaptureFile, type PartBody } from '../../../src/capture/index.js';
 import { CaptureGenerator, INVALID_KINDS, VALID_KINDS, type Kind } from '../../../local/capture-generator.js';
 import { csvRecord, patched } from './builders.js';
 
@@ -32,6 +36,29 @@ describe('reading a file line by line', () => {
     expect(seen).toEqual(Buffer.concat(chunks).toString('utf8').split('\n').slice(0, -1));
   });
 
+  it.each([1, 2, 3, 5, 64])('cuts the same lines whatever the chunks (%i bytes): lines spanning many chunks, CRLF cut between two', async (size) => {
+    const long = 'x'.repeat(300);
+    const text = `\uFEFF{"a":1}\r\n${long}\r\n\r\nb\n${long}é${long}\nlast\r`;
+    const bytes = Buffer.from(text);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
+    const seen: Array<[number, string]> = [];
+    expect(await forEachLine(Readable.from(chunks), (line, n) => seen.push([n, line]))).toBe(6);
+    expect(seen).toEqual([[1, '{"a":1}'], [2, long], [3, ''], [4, 'b'], [5, `${long}é${long}`], [6, 'last']]);
+  });
+
+  it('decodes a chunk larger than one decoded piece alike, multi-byte characters cut at the pieces\' edges included', async () => {
+    // 3-byte '€' from byte 2 on: the first 64 KiB edge falls inside one; the ASCII line after them takes the fast path.
+    const text = `ab${'€'.repeat(30_000)}\n${'x'.repeat(100_000)}\n${'é€'.repeat(40_000)}\nend`;
+    const bytes = Buffer.from(text);
+    expect(bytes.length).toBeGreaterThan(3 * 64 * 1024);
+    expect(bytes[64 * 1024]! & 0xc0).toBe(0x80); // a continuation byte: the edge cuts a character
+    for (const chunks of [[bytes], [bytes.subarray(0, 70_001), bytes.subarray(70_001)]]) {
+      const seen: string[] = [];
+      await forEachLine(Readable.from(chunks), (line) => seen.push(line));
+      expect(seen).toEqual(text.split('\n'));
+    }
+  });
+
   it('tolerates blank lines, a final newline, and a byte-order mark, reporting physical line numbers', async () => {
     const bad = patched(csvRecord('b'), (r) => (r.eventMetadata.inferenceTime = 'x'));
     const report = await checkCaptureFile(source(`\uFEFF${JSON.stringify(csvRecord('a'))}\n\n   \n${bad}\n`));
@@ -42,6 +69,35 @@ describe('reading a file line by line', () => {
   it.each([['an empty file', ''], ['a file of blank lines', '\n  \n\r\n']])('calls %s EMPTY_FILE', async (_name, text) => {
     const report = await checkCaptureFile(source(text));
     expect(report).toMatchObject({ valid: false, records: 0, inferences: 0, errors: [{ code: 'EMPTY_FILE', line: 1 }] });
+  });
+
+  it('reads a file in chunks that make up its bytes, and leaves a handle it was given open; a reader may stop early', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cr-chunks-'));
+    try {
+      const file = join(dir, 'big.jsonl');
+      const bytes = Buffer.alloc(2.5 * (1 << 20), 'abc\n');
+      writeFileSync(file, bytes);
+      const seen: Buffer[] = [];
+      for await (const chunk of fileChunks(file)) seen.push(Buffer.from(chunk));
+      // Equal chunks of at most 1 MiB but the last, each a copy of its stretch of the file (two buffers take turns).
+      expect(seen.length).toBeGreaterThanOrEqual(3);
+      expect(seen.slice(0, -1).every((c) => c.length === seen[0]!.length && c.length <= 1 << 20)).toBe(true);
+      expect(Buffer.concat(seen).equals(bytes)).toBe(true);
+      const handle = await open(file, 'r');
+      try {
+        for await (const chunk of fileChunks(handle)) {
+          expect(chunk.equals(bytes.subarray(0, chunk.length))).toBe(true);
+          break;
+        }
+        // Still open: the caller closes it.
+        expect((await handle.stat()).size).toBe(bytes.length);
+      } finally {
+        await handle.close();
+      }
+      await expect(checkCaptureFile(join(dir, 'missing.jsonl'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads a file path as well as a stream', async () => {

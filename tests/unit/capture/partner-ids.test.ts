@@ -36,6 +36,30 @@ describe('FingerprintSet', () => {
     expect(seen.size).toBe(1);
   });
 
+  it('finds the IDs of records of 1 to 12 inferences written out, through many growths, and refuses them again', () => {
+    const seen = new FingerprintSet(4);
+    const base = (r: number) => `evt-${((r * 2654435761) >>> 0).toString(16)}`;
+    for (let r = 0; r < 20_000; r++) expect(seen.addRecord(base(r), 1 + (r % 12), r + 1)).toBeUndefined();
+    for (let r = 0; r < 20_000; r += 7) {
+      const n = 1 + (r % 12);
+      for (const id of partnerInferenceIds(base(r), n)) expect([id, seen.lineOf(id)]).toEqual([id, r + 1]);
+      expect(seen.lineOf(`${base(r)}_${n}`)).toBe(0);
+      expect(seen.addRecord(`${base(r)}${n === 1 ? '' : `_${n - 1}`}`, 1, 99)).toEqual({ id: `${base(r)}${n === 1 ? '' : `_${n - 1}`}`, line: r + 1 });
+    }
+    expect(seen.size).toBe(Array.from({ length: 20_000 }, (_, r) => 1 + (r % 12)).reduce((a, b) => a + b, 0));
+  });
+
+  it.each([['p_3'], ['p_7'], ['p_8'], ['p_10'], ['p_0']])('sees %s written out as the same ID as the suffix of a record p', (id) => {
+    const first = new FingerprintSet();
+    first.add(id, 1);
+    expect(first.addRecord('p', 11, 2)).toEqual({ id, line: 1 });
+    const second = new FingerprintSet();
+    second.addRecord('p', 11, 2);
+    expect(second.add(id, 3)).toBe(false);
+    expect(second.lineOf(id)).toBe(2);
+    expect(second.lineOf(`${id}_0`)).toBe(0);
+  });
+
   it('keeps 300,000 distinct IDs apart through many growths, and finds every one again', () => {
     const seen = new FingerprintSet(4);
     const id = (i: number) => `${(i * 2654435761) >>> 0}-${i.toString(36)}-evt`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CaptureChecker, ERROR_CODES, type ErrorCode } from '../../../src/capture/index.js';
+import { CaptureChecker, ERROR_CODES, isIsoInstant, parseContentType, type ErrorCode } from '../../../src/capture/index.js';
 import { b64, csvRecord, jsonRecord, patched, type Rec } from './builders.js';
 
 const check = (line: string) => new CaptureChecker().check(line, 1);
@@ -158,5 +158,34 @@ describe('partner inference IDs', () => {
     const checker = new CaptureChecker();
     expect(checker.check(patched(csvRecord('z'), (r) => (r.eventMetadata.inferenceTime = 'bad')), 1).ok).toBe(false);
     expect(checker.check(JSON.stringify(csvRecord('z')), 2).ok).toBe(true);
+  });
+});
+
+describe('what the checker remembers between records never changes a verdict', () => {
+  it('reads each side by its own content type when records alternate between types (the last two are remembered)', () => {
+    const seen: Array<[string, string | undefined, string | undefined]> = [
+      ['text/csv', 'csv', undefined],
+      ['text/csv; charset=utf-8', 'csv', 'utf-8'],
+      ['application/json', 'json', undefined],
+      ['application/xml', undefined, undefined],
+      ['text/csv', 'csv', undefined],
+      ['application/jsonlines', 'jsonl', undefined],
+      ['image/png', undefined, undefined],
+      ['text/csv; charset=utf-8', 'csv', 'utf-8'],
+      ['text/csv; charset=ISO-8859-1', 'csv', 'iso-8859-1'],
+      ['text/csv; charset=utf-8', 'csv', 'utf-8'],
+    ];
+    expect(seen.map(([type]) => [type, parseContentType(type).kind, parseContentType(type).charset])).toEqual(seen);
+    expect(seen.map(([type]) => [type, parseContentType(type).kind, parseContentType(type).charset])).toEqual(seen);
+  });
+
+  it('accepts an inference time repeated from the record before, and still rejects a bad one after it', () => {
+    const checker = new CaptureChecker();
+    const at = (time: string, id: string) => patched(csvRecord(id), (r) => (r.eventMetadata.inferenceTime = time));
+    expect(checker.check(at('2024-01-19T19:27:57Z', 'a'), 1).ok).toBe(true);
+    expect(checker.check(at('2024-01-19T19:27:57Z', 'b'), 2).ok).toBe(true);
+    expect(checker.check(at('2024-02-30T19:27:57Z', 'c'), 3)).toMatchObject({ ok: false, code: 'BAD_INFERENCE_TIME' });
+    expect(checker.check(at('2024-01-19T19:27:57Z', 'd'), 4).ok).toBe(true);
+    expect(isIsoInstant('2024-02-30T19:27:57Z')).toBe(false);
   });
 });
