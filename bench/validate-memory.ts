@@ -18,10 +18,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import '../src/polyfills.js';
-import type { ValidationResult, WorkflowInput } from '../src/contracts.js';
+import type { ValidationSummary, WorkflowInput } from '../src/contracts.js';
 import { CaptureGenerator, DEFAULT_MIX, INVALID_KINDS, prng, type InvalidKind } from '../local/capture-generator.js';
 import { readFunctionLimits } from '../local/lambda/function-limits.js';
 import { startS3rver } from '../tests/support/s3rver-server.js';
+import { startDynalite } from '../tests/support/dynalite-server.js';
+import { createTables } from '../local/table-definitions.js';
 
 // The SDK's notice that its next major needs Node 22 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -113,7 +115,7 @@ interface ChildReport {
   initRssMB: number;
   peakRssMB: number;
   samples: Array<{ s: number; rssMB: number; heapUsedMB: number; heapTotalMB: number; externalMB: number; arrayBuffersMB: number }>;
-  result?: ValidationResult;
+  result?: ValidationSummary;
   error?: { name: string; message: string };
 }
 
@@ -137,6 +139,9 @@ async function quarantineCodes(s3: S3Client, key: string): Promise<Map<string, n
 }
 
 const s3rver = await startS3rver();
+// The ledger ValidateCapture reads before anything else (functions/validate/validate-file.ts): empty here.
+const dynamo = await startDynalite();
+await createTables(dynamo.client(), 'serverless.yml', { IngestionsTable: 'ingestions' });
 try {
   const s3 = s3rver.client();
   await s3rver.createBucket('datacapture');
@@ -156,8 +161,10 @@ try {
     env: {
       ...process.env,
       ARTIFACTS_BUCKET: 'artifacts',
+      INGESTIONS_TABLE: 'ingestions',
       S3_FORCE_PATH_STYLE: 'true',
       AWS_ENDPOINT_URL_S3: s3rver.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
@@ -190,9 +197,8 @@ try {
   const vcpu = (limits.memoryMb / 1769).toFixed(2);
   console.log(`  time      : ${report.s.toFixed(1)} s (CPU ${report.cpuS.toFixed(1)} s), ${(sizeMB / report.s).toFixed(1)} MB/s, against the ${limits.timeoutSeconds} s timeout — here on a whole core; in Lambda ${limits.memoryMb} MB has ~${vcpu} vCPU, so ~${(report.cpuS / Number(vcpu)).toFixed(0)} s`);
   if (r) {
-    const partBytes = r.parts.reduce((n, p) => n + p.bytes, 0);
     console.log(`  records   : ${r.records} (${r.rejected} rejected, ${((100 * r.rejected) / Math.max(1, r.records)).toFixed(1)}%), ${r.inferences} inferences to send, normalized ${r.normalized}`);
-    console.log(`  parts     : ${r.parts.length}, ${(partBytes / MiB).toFixed(0)} MiB`);
+    console.log(`  parts     : ${r.partCount}, listed in s3://${r.manifest.bucket}/${r.manifest.key} (${r.manifest.lineBytes} bytes a line)`);
     if (r.quarantineKey) {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'artifacts', Key: r.quarantineKey }));
       console.log(`  quarantine: s3://artifacts/${r.quarantineKey}, ${((head.ContentLength ?? 0) / MiB).toFixed(0)} MiB`);
@@ -208,5 +214,5 @@ try {
   console.log(`  budget: peak RSS ≤ ${limits.memoryMb} MB (serverless.yml functions.validate.memorySize) — ${report.peakRssMB <= limits.memoryMb ? 'within it' : 'OVER it'}`);
   console.log(`  whole run, generation excluded: ${((Date.now() - t) / 1000).toFixed(0)} s`);
 } finally {
-  await s3rver.close();
+  await Promise.all([s3rver.close(), dynamo.close()]);
 }

@@ -7,7 +7,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
-import type { ValidationResult, WorkflowInput } from '../../src/contracts.js';
+import type { ValidationSummary, WorkflowInput } from '../../src/contracts.js';
 
 const input = JSON.parse(process.argv[2]!) as WorkflowInput;
 const MiB = 1024 * 1024;
@@ -40,11 +40,11 @@ const timer = setInterval(sample, 1000);
 // Imported here, not at the top: the idle figure above is node alone; the handler's module scope (SDK, Powertools,
 // config) is part of what the function costs.
 const { handler } = (await import('../../functions/validate/handler.js')) as {
-  handler: (event: WorkflowInput, context: Context) => Promise<ValidationResult>;
+  handler: (event: WorkflowInput, context: Context) => Promise<ValidationSummary>;
 };
 const afterInit = residentMiB();
 const context = { functionName: 'validate', awsRequestId: 'bench-validate-memory' } as unknown as Context;
-let result: ValidationResult | undefined;
+let result: ValidationSummary | undefined;
 let error: { name: string; message: string } | undefined;
 const t0 = seconds();
 try {
