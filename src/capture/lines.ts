@@ -44,7 +44,10 @@ export class LineSplitter {
    * pieces is joined.
    */
   push(chunk: string | Buffer): void {
-    if (typeof chunk === 'string') return this.pushText(chunk);
+    if (typeof chunk === 'string') {
+      this.pushText(chunk);
+      return;
+    }
     for (let at = 0; at < chunk.length; at += DECODE_BYTES) this.pushText(this.decode(chunk.subarray(at, at + DECODE_BYTES)));
   }
 
