@@ -14,6 +14,15 @@ export type LineHandler = (text: string, lineNo: number) => void;
  * const splitter = new LineSplitter((text) => lines.push(text));
  * splitter.push('a\nb'); splitter.push('c\n'); splitter.end(); // lines = ['a', 'bc']
  */
+/**
+ * Bytes decoded into one string. A string under V8's largest regular object (128 KiB) is a bump allocation in the
+ * young generation, collected with the records parsed from it. A larger one is a large object on pages of its
+ * own, mapped and zeroed for each chunk (decoding 1 MB chunks was ~6% of a check); and from 1,031,913 bytes
+ * (EXTERN_APEX, nodejs/node src/string_bytes.cc) Buffer#toString('latin1') makes an external string, malloc'd
+ * outside the heap and freed only by a full collection (the 200 MB check then held ~80 MB of dead chunk strings).
+ */
+const DECODE_BYTES = 64 * 1024;
+
 export class LineSplitter {
   private rest = '';
   private lineNo = 0;
@@ -29,12 +38,20 @@ export class LineSplitter {
   }
 
   /**
-   * The chunk is searched as it came, never joined to the previous rest: `rest + chunk` is a rope that the first
-   * search copies into one flat string, 1 MiB more per chunk to allocate, copy and collect (a twentieth of the
-   * whole check). Only the line that spans the two is joined.
+   * Bytes are decoded DECODE_BYTES at a time. Each piece of text is searched as it came, never joined to the
+   * previous rest: `rest + text` is a rope that the first search copies into one flat string, the whole piece again
+   * to allocate, copy and collect (with 1 MiB pieces, a twentieth of the whole check). Only the line that spans two
+   * pieces is joined.
    */
   push(chunk: string | Buffer): void {
-    const text = typeof chunk === 'string' ? chunk : this.decode(chunk);
+    if (typeof chunk === 'string') {
+      this.pushText(chunk);
+      return;
+    }
+    for (let at = 0; at < chunk.length; at += DECODE_BYTES) this.pushText(this.decode(chunk.subarray(at, at + DECODE_BYTES)));
+  }
+
+  private pushText(text: string): void {
     let nl = text.indexOf('\n');
     let start = 0;
     if (this.rest.length > 0) {
@@ -93,16 +110,10 @@ export function openSource(source: CaptureSource): AsyncIterable<Buffer | string
   return source as AsyncIterable<Buffer | string>;
 }
 
-/**
- * A little under 1 MiB, and under Node's EXTERN_APEX (0xFBEE9 = 1,031,913 bytes, nodejs/node src/string_bytes.cc):
- * from that length on, Buffer#toString('latin1') makes an external string, malloc'd outside the JS heap, which the
- * collector frees late (the 200 MB check peaked at ~80 MB of dead chunk strings, ~140-160 MB RSS). Below it, the
- * chunk's string is an ordinary heap object: ~130 MB RSS, no slower.
- */
-const CHUNK = 1_000_000;
+const CHUNK = 1 << 20;
 
 /**
- * A file's bytes in chunks of about 1 MB, read into two buffers in turn: the next read runs while the reader handles
+ * A file's bytes in 1 MiB chunks, read into two buffers in turn: the next read runs while the reader handles
  * the current chunk, and no chunk is a fresh allocation (a read stream's are: page faults and collector work for
  * every MiB). A chunk is valid only until the loop asks for the next one — how LineSplitter reads (it decodes
  * each chunk before taking another); a reader that keeps chunks needs a stream. A path is opened and closed here;

@@ -46,6 +46,19 @@ describe('reading a file line by line', () => {
     expect(seen).toEqual([[1, '{"a":1}'], [2, long], [3, ''], [4, 'b'], [5, `${long}é${long}`], [6, 'last']]);
   });
 
+  it('decodes a chunk larger than one decoded piece alike, multi-byte characters cut at the pieces\' edges included', async () => {
+    // 3-byte '€' from byte 2 on: the first 64 KiB edge falls inside one; the ASCII line after them takes the fast path.
+    const text = `ab${'€'.repeat(30_000)}\n${'x'.repeat(100_000)}\n${'é€'.repeat(40_000)}\nend`;
+    const bytes = Buffer.from(text);
+    expect(bytes.length).toBeGreaterThan(3 * 64 * 1024);
+    expect(bytes[64 * 1024]! & 0xc0).toBe(0x80); // a continuation byte: the edge cuts a character
+    for (const chunks of [[bytes], [bytes.subarray(0, 70_001), bytes.subarray(70_001)]]) {
+      const seen: string[] = [];
+      await forEachLine(Readable.from(chunks), (line) => seen.push(line));
+      expect(seen).toEqual(text.split('\n'));
+    }
+  });
+
   it('tolerates blank lines, a final newline, and a byte-order mark, reporting physical line numbers', async () => {
     const bad = patched(csvRecord('b'), (r) => (r.eventMetadata.inferenceTime = 'x'));
     const report = await checkCaptureFile(source(`\uFEFF${JSON.stringify(csvRecord('a'))}\n\n   \n${bad}\n`));
