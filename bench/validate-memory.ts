@@ -9,7 +9,7 @@
  * 0.5), --seed N (default 7), --dir DIR (where the file goes; default the OS temporary directory), --keep (keep the
  * file for the next run; it is removed otherwise).
  */
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -119,6 +119,23 @@ interface ChildReport {
   error?: { name: string; message: string };
 }
 
+/** The normalized part objects ValidateCapture wrote (`…/part-NNNNN.jsonl`), and their bytes. */
+async function storedParts(s3: S3Client): Promise<{ count: number; bytes: number }> {
+  let count = 0;
+  let bytes = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: 'artifacts', ContinuationToken: token }));
+    for (const object of page.Contents ?? []) {
+      if (!/\/part-\d+\.jsonl$/.test(object.Key ?? '')) continue;
+      count++;
+      bytes += object.Size ?? 0;
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return { count, bytes };
+}
+
 /** Each quarantine entry's code, counted by streaming the object back (`{"line":N,"code":"…",…}` per line). */
 async function quarantineCodes(s3: S3Client, key: string): Promise<Map<string, number>> {
   const object = await s3.send(new GetObjectCommand({ Bucket: 'artifacts', Key: key }));
@@ -197,8 +214,10 @@ try {
   const vcpu = (limits.memoryMb / 1769).toFixed(2);
   console.log(`  time      : ${report.s.toFixed(1)} s (CPU ${report.cpuS.toFixed(1)} s), ${(sizeMB / report.s).toFixed(1)} MB/s, against the ${limits.timeoutSeconds} s timeout — here on a whole core; in Lambda ${limits.memoryMb} MB has ~${vcpu} vCPU, so ~${(report.cpuS / Number(vcpu)).toFixed(0)} s`);
   if (r) {
+    // Counted in the bucket: the part objects themselves, beside the manifest the summary names.
+    const { count: partCount, bytes: partBytes } = await storedParts(s3);
     console.log(`  records   : ${r.records} (${r.rejected} rejected, ${((100 * r.rejected) / Math.max(1, r.records)).toFixed(1)}%), ${r.inferences} inferences to send, normalized ${r.normalized}`);
-    console.log(`  parts     : ${r.partCount}, listed in s3://${r.manifest.bucket}/${r.manifest.key} (${r.manifest.lineBytes} bytes a line)`);
+    console.log(`  parts     : ${r.partCount} (${partCount} part objects in the artifacts bucket, ${(partBytes / MiB).toFixed(0)} MiB), listed in s3://${r.manifest.bucket}/${r.manifest.key}`);
     if (r.quarantineKey) {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'artifacts', Key: r.quarantineKey }));
       console.log(`  quarantine: s3://artifacts/${r.quarantineKey}, ${((head.ContentLength ?? 0) / MiB).toFixed(0)} MiB`);
