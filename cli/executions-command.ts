@@ -12,7 +12,7 @@ import { createQuarantineReader, type ReadQuarantine } from '../src/aws/quaranti
 import { formatGroup } from '../src/capture/index.js';
 import { executionReport, listExecutions, type ExecutionReport } from '../src/diagnostics/execution-report.js';
 import type { IngestionItem } from '../src/contracts.js';
-import { outcomeKeyOf } from '../src/parts/manifest.js';
+import { outcomesPrefixOf } from '../src/parts/manifest.js';
 import { partTotals } from '../src/parts/part-counts.js';
 import { operatorS3Client } from './s3-client.js';
 import { UsageError, type Io } from './io.js';
@@ -200,7 +200,7 @@ function describeParts(ingestion: IngestionItem): string {
   const totals = partTotals(ingestion);
   const refused = totals.failure > 0 ? `Arthur refused ${totals.failure} inference(s) in part(s) ${totals.refusedParts.slice(0, 10).join(', ')}${totals.refusedParts.length > 10 ? ', …' : ''}` : 'no refusal';
   const present = totals.alreadyPresent > 0 ? `, ${totals.alreadyPresent} already present from an earlier attempt` : '';
-  const where = `s3://${ingestion.manifestBucket}/${outcomeKeyOf(ingestion.manifestKey!, 0).replace(/part-00000\.json$/, '')}`;
+  const where = `s3://${ingestion.manifestBucket}/${outcomesPrefixOf(ingestion.manifestKey!)}`;
   return `${ingestion.partCount ?? '?'}: ${refused}${present}; each part's answer in ${where}`;
 }
 

@@ -1,4 +1,5 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createArtifactStore } from './artifact-store.js';
 import { mapLimit } from '../concurrency.js';
 import type { Part, PartManifestRef, UploadPartResult } from '../contracts.js';
 import { CaptureUnreadableError } from '../errors.js';
@@ -42,10 +43,8 @@ export function createManifestReader(s3: S3Client): ReadManifestPart {
 
 /** @example const write = createOutcomeWriter(new S3Client({})); await write(ref, 3, result); */
 export function createOutcomeWriter(s3: S3Client): WritePartOutcome {
-  return async (ref, index, outcome) => {
-    const body = Buffer.from(JSON.stringify(outcome), 'utf8');
-    await s3.send(new PutObjectCommand({ Bucket: ref.bucket, Key: outcomeKeyOf(ref.key, index), Body: body, ContentType: 'application/json', ContentLength: body.length }));
-  };
+  // The manifest's bucket is the artifacts bucket: written as every other artifact is.
+  return (ref, index, outcome) => createArtifactStore(s3, ref.bucket)(outcomeKeyOf(ref.key, index), Buffer.from(JSON.stringify(outcome), 'utf8'), 'application/json');
 }
 
 /** One part's recorded outcome, or why it could not be read (never recorded: the part did not finish). */

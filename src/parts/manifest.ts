@@ -32,8 +32,12 @@ export function manifestKeyOf(base: string): string {
  * outcomeKeyOf('captures/m/x/ab12/manifest.jsonl', 3); // 'captures/m/x/ab12/outcomes/part-00003.json'
  */
 export function outcomeKeyOf(manifestKey: string, index: number): string {
-  const dir = manifestKey.slice(0, manifestKey.lastIndexOf('/') + 1);
-  return `${dir}outcomes/part-${String(index).padStart(5, '0')}.json`;
+  return `${outcomesPrefixOf(manifestKey)}part-${String(index).padStart(5, '0')}.json`;
+}
+
+/** The key prefix under which every part's outcome of that manifest is written (`…/outcomes/`). */
+export function outcomesPrefixOf(manifestKey: string): string {
+  return `${manifestKey.slice(0, manifestKey.lastIndexOf('/') + 1)}outcomes/`;
 }
 
 /**
