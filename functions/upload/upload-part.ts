@@ -195,8 +195,7 @@ async function readIndex(part: Part, deps: UploadPartDeps, keepText: boolean): P
     return await PartIndex.read(body, keepText);
   } catch (err) {
     body.destroy();
-    if (err instanceof Error && (WORKFLOW_ERROR_NAMES as readonly string[]).includes(err.name)) throw err;
-    throw new StorageUnavailableError(`Reading the part s3://${part.bucket}/${part.key} again failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw storageFailure(err, `Reading the part s3://${part.bucket}/${part.key} again failed`);
   }
 }
 
@@ -302,8 +301,7 @@ async function readManifest(manifest: PartManifestRef, index: number, deps: Uplo
   try {
     return await deps.readPart(manifest, index);
   } catch (err) {
-    if (err instanceof Error && (WORKFLOW_ERROR_NAMES as readonly string[]).includes(err.name)) throw err;
-    throw new StorageUnavailableError(`Reading part ${index} of the manifest s3://${manifest.bucket}/${manifest.key} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, { cause: err });
+    throw storageFailure(err, `Reading part ${index} of the manifest s3://${manifest.bucket}/${manifest.key} failed`);
   }
 }
 
@@ -315,7 +313,7 @@ async function recordOutcome(manifest: PartManifestRef, part: Part, result: Uplo
   try {
     await deps.writeOutcome(manifest, part.index, result);
   } catch (err) {
-    throw new StorageUnavailableError(`Arthur answered for part ${part.index}, but writing its outcome beside s3://${manifest.bucket}/${manifest.key} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, { cause: err });
+    throw storageFailure(err, `Arthur answered for part ${part.index}, but writing its outcome beside s3://${manifest.bucket}/${manifest.key} failed`);
   }
 }
 
@@ -327,8 +325,17 @@ async function openPart(part: Part, deps: UploadPartDeps): Promise<{ body: Reada
   try {
     return await deps.openPart({ bucket: part.bucket, key: part.key, versionId: part.versionId });
   } catch (err) {
-    if (err instanceof Error && (WORKFLOW_ERROR_NAMES as readonly string[]).includes(err.name)) throw err;
-    const name = err instanceof Error ? err.name : 'Error';
-    throw new StorageUnavailableError(`S3 failed to open the part s3://${part.bucket}/${part.key}: ${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw storageFailure(err, `S3 failed to open the part s3://${part.bucket}/${part.key}`);
   }
+}
+
+/**
+ * An S3 read or write that failed past the SDK's retries: worth another attempt by the workflow
+ * (StorageUnavailableError), unless it already is one of the workflow's typed errors (a missing object stays
+ * CaptureUnreadableError).
+ */
+function storageFailure(err: unknown, doing: string): Error {
+  if (err instanceof Error && (WORKFLOW_ERROR_NAMES as readonly string[]).includes(err.name)) return err;
+  const name = err instanceof Error ? err.name : 'Error';
+  return new StorageUnavailableError(`${doing}: ${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }
